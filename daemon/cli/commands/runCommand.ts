@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { LogLineDto, Runtime, Target } from '../../protocol/dto';
+import { CancelJobRequest, RunJobRequest } from '../../protocol/jobs';
+import { printJson, type CliContext } from '../context';
+import { followJob, lineBytes } from '../followJob';
+import { jobExitCode, parseDuration, parseEnvPairs, UsageError } from '../format';
+
+interface RunOptions {
+  runtime?: Runtime;
+  target: Target;
+  env: string[];
+  timeout?: string;
+  cwd?: string;
+  name?: string;
+  json?: boolean;
+}
+
+export function registerRunCommand(program: Command, context: () => CliContext): void {
+  program
+    .command('run')
+    .description("run a script as a job, stream its output and exit with the job's exit code")
+    .argument('<file>', 'the Bash, Python or Node.js script')
+    .option('--runtime <runtime>', 'bash | python | node (default: from the shebang or the extension)')
+    .option('--target <target>', 'where to run: auto | local | container', 'auto')
+    .option('-e, --env <KEY=VALUE>', 'environment variable for the job (repeatable)', collect, [])
+    .option('--timeout <duration>', 'kill the job after this long, e.g. 30s, 5m, 1h')
+    .option('--cwd <dir>', 'working directory of the job (default: the current one)')
+    .option('--name <name>', 'job name (default: the file name)')
+    .option('--json', 'print the final job record instead of the output')
+    .action(async (file: string, options: RunOptions) => {
+      const request = buildRequest(file, options);
+      const client = await context().client();
+      const { job, notice } = await client.connection.sendRequest(RunJobRequest, request);
+      if (notice !== undefined) process.stderr.write(`cronium: ${notice}\n`);
+
+      let interrupts = 0;
+      process.on('SIGINT', () => {
+        interrupts++;
+        if (interrupts === 1) {
+          process.stderr.write(`\ncronium: cancelling ${job.id} (Ctrl-C again to leave it running)\n`);
+          void client.connection.sendRequest(CancelJobRequest, { id: job.id }).catch(() => undefined);
+        } else {
+          process.stderr.write(`cronium: detached; follow it with \`cronium logs ${job.id} --follow\`\n`);
+          process.exit(130);
+        }
+      });
+
+      const final = await followJob(client, job.id, options.json ? () => undefined : (lines) => write(lines, client));
+      client.close();
+      if (options.json) printJson(final);
+      process.exitCode = jobExitCode(final);
+    });
+}
+
+function buildRequest(file: string, options: RunOptions) {
+  const path = resolve(file);
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`Cannot read ${file}; give the path of a script, e.g. \`cronium run ./hello.sh\``);
+  }
+  const cwd = resolve(options.cwd ?? process.cwd());
+  if (!isDirectory(cwd)) throw new UsageError(`--cwd ${options.cwd} is not a folder`);
+  if (!['auto', 'local', 'container'].includes(options.target)) {
+    throw new UsageError(`Unknown --target "${options.target}"; use auto, local or container`);
+  }
+  if (options.runtime !== undefined && !['bash', 'python', 'node'].includes(options.runtime)) {
+    throw new UsageError(`Unknown --runtime "${options.runtime}"; use bash, python or node`);
+  }
+  return {
+    content,
+    fileName: path,
+    runtime: options.runtime,
+    target: options.target,
+    env: parseEnvPairs(options.env),
+    cwd,
+    timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
+    name: options.name,
+  };
+}
+
+/** Writes lines to our stdout/stderr; when a pipe is full, stops reading from the daemon until it drains. */
+function write(lines: LogLineDto[], client: { pause(): void; resume(): void }): void {
+  let blocked: NodeJS.WriteStream | undefined;
+  for (const line of lines) {
+    const out = line.stream === 'stdout' ? process.stdout : process.stderr;
+    if (!out.write(lineBytes(line))) blocked = out;
+  }
+  if (blocked !== undefined) {
+    client.pause();
+    blocked.once('drain', () => client.resume());
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

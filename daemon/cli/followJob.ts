@@ -1,0 +1,30 @@
+import type { JobDto, LogLineDto } from '../protocol/dto';
+import { GetJobRequest } from '../protocol/jobs';
+import { SubscribeLogsRequest } from '../protocol/logs';
+import type { DaemonClient } from './client';
+
+/**
+ * Receives every line of a job, from its first, until it has finished and its last line arrived;
+ * resolves with the final job record.
+ */
+export async function followJob(
+  client: DaemonClient,
+  jobId: string,
+  onLines: (lines: LogLineDto[]) => void,
+  afterSeq = 0,
+): Promise<JobDto> {
+  const ended = new Promise<void>((resolve) => {
+    client.listen(jobId, { lines: onLines, end: () => resolve() });
+  });
+  await client.connection.sendRequest(SubscribeLogsRequest, { jobId, afterSeq });
+  await ended;
+  client.unlisten(jobId);
+  return client.connection.sendRequest(GetJobRequest, { id: jobId });
+}
+
+/** The bytes of a line as the script printed them, with its newline unless it was cut. */
+export function lineBytes(line: LogLineDto): Buffer | string {
+  const body = line.raw !== undefined ? Buffer.from(line.raw, 'base64') : line.text;
+  if (line.partial) return body;
+  return typeof body === 'string' ? `${body}\n` : Buffer.concat([body, Buffer.from('\n')]);
+}

@@ -1,0 +1,82 @@
+import { constants } from 'node:os';
+import type { JobDto } from '../protocol/dto';
+
+/** A mistake in how the command was typed: exit code 2 and a hint. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+
+  static is(e: unknown): e is UsageError {
+    return e instanceof UsageError;
+  }
+}
+
+/** `30s`, `5m`, `1h`, `250ms` or plain seconds, in milliseconds. */
+export function parseDuration(text: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`Invalid ${option} "${text}"; use a duration like 30s, 5m or 1h`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
+  const ms = Math.round(Number(match[1]) * factor);
+  if (ms <= 0) throw new UsageError(`${option} must be more than 0`);
+  return ms;
+}
+
+export function parseEnvPairs(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`Invalid --env "${pair}"; write it as KEY=VALUE`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes}m${Math.round((ms % 60_000) / 1000)}s`;
+  return `${Math.floor(minutes / 60)}h${minutes % 60}m`;
+}
+
+/** Exit code of `cronium run`: the job's own, 124 for a timeout (as timeout(1)), 130 when cancelled. */
+export function jobExitCode(job: JobDto): number {
+  if (job.status === 'succeeded') return 0;
+  if (job.status === 'timed_out') return 124;
+  if (job.status === 'cancelled') return 130;
+  if (job.exitCode !== null) return job.exitCode;
+  if (job.signal !== null) {
+    const number = constants.signals[job.signal as keyof typeof constants.signals];
+    if (number !== undefined) return 128 + number;
+  }
+  return 1;
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function jobRow(job: JobDto): string[] {
+  return [
+    job.id,
+    job.status,
+    job.runtime,
+    job.target,
+    job.exitCode === null ? '-' : String(job.exitCode),
+    formatDuration(job.durationMs),
+    job.createdAt.replace('T', ' ').slice(0, 19),
+    job.name,
+  ];
+}
+
+export const JOB_COLUMNS = ['ID', 'STATUS', 'RUNTIME', 'TARGET', 'EXIT', 'DURATION', 'CREATED', 'NAME'];

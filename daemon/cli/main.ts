@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import { ResponseError } from 'vscode-jsonrpc';
+import { version } from '../../package.json';
+import { coerceError } from '../errors';
+import type { ErrorData } from '../protocol/errors';
+import { registerDaemonCommands } from './commands/daemonCommands';
+import { registerJobCommands } from './commands/jobCommands';
+import { registerLogsCommand } from './commands/logsCommand';
+import { registerRunCommand } from './commands/runCommand';
+import { cliContext } from './context';
+import { UsageError } from './format';
+
+/** Daemon error kinds that mean the command was typed wrong (exit 2). */
+const USAGE_KINDS = new Set(['invalid_params', 'runtime_unavailable']);
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('cronium')
+    .description('Run Bash, Python and Node.js scripts as jobs through the Cronium daemon.')
+    .version(version)
+    .option('--home <dir>', 'Cronium home folder (default: $CRONIUM_HOME or ~/.cronium)')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  const context = () => cliContext(program.opts<{ home?: string }>().home);
+  registerDaemonCommands(program, context);
+  registerRunCommand(program, context);
+  registerJobCommands(program, context);
+  registerLogsCommand(program, context);
+  for (const command of program.commands) exitOverrideAll(command);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    process.exitCode = report(e);
+  }
+}
+
+function exitOverrideAll(command: Command): void {
+  command.exitOverride();
+  command.showHelpAfterError('(add --help for usage)');
+  for (const sub of command.commands) exitOverrideAll(sub);
+}
+
+/** Prints one line for the error and returns the exit code: 2 for usage errors, 1 for the rest. */
+function report(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Commander already printed its message (and the hint) to stderr.
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+  }
+  if (UsageError.is(e)) {
+    process.stderr.write(`cronium: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof ResponseError) {
+    const data = e.data as ErrorData | undefined;
+    process.stderr.write(`cronium: ${e.message}\n`);
+    return data !== undefined && USAGE_KINDS.has(data.kind) ? 2 : 1;
+  }
+  process.stderr.write(`cronium: ${coerceError(e).message}\n`);
+  return 1;
+}
+
+void main(process.argv);

@@ -1,0 +1,148 @@
+import { unlinkSync } from 'node:fs';
+import { version as daemonVersion } from '../package.json';
+import { coerceError } from './errors';
+import { LocalProcessExecutor } from './executors/localProcess';
+import { ExecutorRegistry } from './executors/registry';
+import { ensureHome, homePaths } from './home';
+import { acquireInstanceLock } from './instanceLock';
+import { openFileLogger, type Logger } from './logger';
+import { LogHub } from './logs/logHub';
+import type { DaemonStatusResult } from './protocol/lifecycle';
+import { PROTOCOL_VERSION } from './protocol/version';
+import { JobQueue } from './queue/jobQueue';
+import { recoverLostJobs } from './queue/recovery';
+import { RpcServer } from './rpc/server';
+import { SecretBox } from './secrets/secretBox';
+import { Settings } from './settings';
+import { openDatabase } from './store/database';
+import { JobStore } from './store/jobStore';
+import { LogStore } from './store/logStore';
+import { SettingsStore } from './store/settingsStore';
+import { ensureToken } from './token';
+
+export interface DaemonOptions {
+  home: string;
+  /** Also print the daemon log to stderr. */
+  echoLog: boolean;
+  debug: boolean;
+}
+
+/** If jobs do not end this long after SIGKILL, the daemon exits anyway. */
+const FORCE_EXIT_MS = 3000;
+
+/**
+ * Starts the daemon of `home` and resolves once it serves its socket. Returns false when another
+ * daemon already serves this home (that is not an error: it is reported and the caller exits 0).
+ */
+export async function startDaemon(options: DaemonOptions): Promise<boolean> {
+  const paths = homePaths(options.home);
+  ensureHome(paths);
+  const lock = acquireInstanceLock(paths.pidFile);
+  if (!lock.acquired) {
+    process.stdout.write(`Cronium daemon already running (pid ${lock.pid}, home ${paths.root})\n`);
+    return false;
+  }
+  const logger = openFileLogger(paths.daemonLog, { echo: options.echoLog, debug: options.debug });
+  installCrashGuards(logger);
+  const startedAt = Date.now();
+  const token = ensureToken(paths.token);
+  const db = openDatabase(paths.database);
+  const jobs = new JobStore(db);
+  const logs = new LogStore(db);
+  const settings = new Settings(new SettingsStore(db));
+  const secrets = SecretBox.open(paths.masterKey);
+  const registry = new ExecutorRegistry();
+  registry.register(new LocalProcessExecutor(paths.runDir));
+
+  recoverLostJobs(jobs, logs, paths.runDir, logger);
+  // The hub asks the queue where a job's log stands; the queue hands lines to the hub.
+  const hub: LogHub = new LogHub(logs, (id) => queue.logState(id));
+  const queue: JobQueue = new JobQueue({
+    jobs,
+    logs,
+    hub: () => hub,
+    registry,
+    secrets,
+    settings: () => settings.get(),
+    workDir: paths.workDir,
+    logger,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const status = (): DaemonStatusResult => ({
+    pid: process.pid,
+    daemonVersion,
+    protocolVersion: PROTOCOL_VERSION,
+    home: paths.root,
+    startedAt: new Date(startedAt).toISOString(),
+    uptimeMs: Date.now() - startedAt,
+    runningJobs: queue.runningCount,
+    queuedJobs: jobs.count('queued'),
+    concurrency: settings.get().concurrency,
+    clients: server.clientCount,
+    targets: registry.kinds(),
+    rssBytes: process.memoryUsage.rss(),
+  });
+  const server: RpcServer = new RpcServer({
+    token,
+    logger,
+    hub,
+    queue,
+    jobs,
+    logs,
+    settings,
+    status,
+    requestShutdown: () => void shutdown('lifecycle/shutdown'),
+    initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root }),
+  });
+  queue.onStatus((job) => server.broadcastStatus(queue.dto(job)));
+
+  const shutdown = (reason: string): Promise<void> => {
+    if (stopping !== undefined) {
+      logger.warn(`${reason} again: killing running jobs now`);
+      queue.forceStop();
+      setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
+      return stopping;
+    }
+    logger.info(`shutting down (${reason}); ${queue.runningCount} running job(s) will be cancelled`);
+    stopping = (async () => {
+      await queue.shutdown();
+      await server.close();
+      db.close();
+      removeQuietly(paths.socket);
+      lock.release();
+      logger.info('stopped');
+      await logger.close();
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => void shutdown(signal));
+  }
+
+  try {
+    await server.listen(paths.socket);
+  } catch (e) {
+    logger.error(`cannot listen on ${paths.socket}: ${coerceError(e).message}`);
+    lock.release();
+    throw e;
+  }
+  logger.info(`ready: pid ${process.pid}, home ${paths.root}, protocol ${PROTOCOL_VERSION}, version ${daemonVersion}`);
+  queue.pump(); // jobs queued before the last stop
+  return true;
+}
+
+function installCrashGuards(logger: Logger): void {
+  // A request must never take the daemon down: log what escaped and keep serving.
+  process.on('uncaughtException', (e) => logger.error(`uncaught: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => logger.error(`unhandled rejection: ${coerceError(e).stack ?? String(e)}`));
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}

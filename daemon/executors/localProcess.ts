@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from '../protocol/dto';
+import { coerceError } from '../errors';
+import type { Execution, ExecutionHooks, ExecutionResult, ExecutionSpec, Executor } from './executor';
+import { groupAlive, processStartTime, signalGroup } from './processGroup';
+import { scriptExtension } from './runtimes';
+
+/** Command line (before the script path) per runtime. */
+export type Interpreters = Record<Runtime, string[]>;
+
+export function defaultInterpreters(env: NodeJS.ProcessEnv = process.env): Interpreters {
+  return {
+    bash: [env.CRONIUM_BASH ?? 'bash'],
+    python: [env.CRONIUM_PYTHON ?? 'python3'],
+    // The daemon's own Node (>= 20) unless told otherwise.
+    node: [env.CRONIUM_NODE ?? process.execPath],
+  };
+}
+
+/** After the main process exits, how long leftover processes of its group may keep the pipes open. */
+const LEFTOVER_GRACE_MS = 2000;
+
+/**
+ * Runs a script as a process on the host, in a process group of its own (so cancel and timeout reach
+ * everything it started), with stdin closed and the given environment and working directory.
+ */
+export class LocalProcessExecutor implements Executor {
+  readonly kind = 'local';
+
+  constructor(
+    private readonly runDir: string,
+    private readonly interpreters: Interpreters = defaultInterpreters(),
+  ) {}
+
+  async available(): Promise<{ ok: true }> {
+    return { ok: true };
+  }
+
+  start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
+    const file = join(this.runDir, `${spec.jobId}${scriptExtension(spec.runtime, spec.scriptName)}`);
+    let stopTimer: NodeJS.Timeout | undefined;
+    let pgid: number | undefined;
+
+    const done = new Promise<ExecutionResult>((resolve) => {
+      const cwdProblem = checkDirectory(spec.cwd);
+      if (cwdProblem !== undefined) {
+        resolve({ exitCode: null, signal: null, spawnError: new Error(cwdProblem) });
+        return;
+      }
+      writeFileSync(file, spec.script, { mode: 0o700 });
+      const [command, ...args] = this.interpreters[spec.runtime];
+      const child = spawn(command, [...args, file], {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true, // setsid: the job leads its own process group
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      let leftoverTimer: NodeJS.Timeout | undefined;
+      const finish = (result: ExecutionResult): void => {
+        clearTimeout(leftoverTimer);
+        clearTimeout(stopTimer);
+        removeQuietly(file);
+        resolve(result);
+      };
+
+      child.once('error', (e) => {
+        // spawn failures (interpreter missing) arrive here, without an exit event.
+        if (exit === undefined && child.pid === undefined) {
+          finish({ exitCode: null, signal: null, spawnError: interpreterError(command, spec.runtime, coerceError(e)) });
+        }
+      });
+      if (child.pid !== undefined) {
+        pgid = child.pid;
+        hooks.onStarted({ pid: child.pid, pidStart: processStartTime(child.pid) });
+      }
+      child.stdout.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
+      child.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        // Background processes the script left behind would hold the pipes open: end them.
+        if (pgid !== undefined && groupAlive(pgid)) {
+          signalGroup(pgid, 'SIGTERM');
+          leftoverTimer = setTimeout(() => pgid !== undefined && signalGroup(pgid, 'SIGKILL'), LEFTOVER_GRACE_MS);
+        }
+      });
+      child.once('close', () => {
+        if (exit !== undefined) finish({ exitCode: exit.code, signal: exit.signal });
+      });
+    });
+
+    return {
+      done,
+      stop: (graceMs: number) => {
+        if (pgid === undefined) return;
+        const group = pgid;
+        signalGroup(group, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+        if (graceMs > 0 && stopTimer === undefined) {
+          stopTimer = setTimeout(() => signalGroup(group, 'SIGKILL'), graceMs);
+        }
+      },
+    };
+  }
+}
+
+function checkDirectory(dir: string): string | undefined {
+  try {
+    if (!statSync(dir).isDirectory()) return `Working directory ${dir} is not a directory`;
+    return undefined;
+  } catch {
+    return `Working directory ${dir} does not exist; pass an existing folder with --cwd`;
+  }
+}
+
+function interpreterError(command: string, runtime: Runtime, cause: Error): Error {
+  const hint = { bash: 'CRONIUM_BASH', python: 'CRONIUM_PYTHON', node: 'CRONIUM_NODE' }[runtime];
+  return new Error(
+    `Could not start ${command} for a ${runtime} script (${cause.message}); install it or set ${hint} to its path`,
+  );
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone: nothing to clean.
+  }
+}

@@ -1,0 +1,50 @@
+import { CroniumError } from '../errors';
+import type { Target } from '../protocol/dto';
+import { ErrorCodes } from '../protocol/errors';
+import type { Executor, ExecutorKind } from './executor';
+
+/** Executors by kind. The queue asks it for a target and never branches on kinds itself. */
+export class ExecutorRegistry {
+  private readonly byKind = new Map<ExecutorKind, Executor>();
+
+  register(executor: Executor): void {
+    this.byKind.set(executor.kind, executor);
+  }
+
+  kinds(): ExecutorKind[] {
+    return [...this.byKind.keys()];
+  }
+
+  get(kind: ExecutorKind): Executor {
+    const executor = this.byKind.get(kind);
+    if (executor === undefined) throw unavailable(kind, `No ${kind} executor is registered`);
+    return executor;
+  }
+
+  /**
+   * Picks the target for a job. `auto` means a container when a Docker engine answers, else the host,
+   * with a notice saying why.
+   */
+  async resolve(requested: Target): Promise<{ target: Exclude<Target, 'auto'>; notice?: string }> {
+    if (requested !== 'auto') {
+      const executor = this.byKind.get(requested);
+      if (executor === undefined) {
+        throw unavailable(requested, `The ${requested} target is not available on this daemon; use --target local`);
+      }
+      const state = await executor.available();
+      if (!state.ok) throw unavailable(requested, state.reason);
+      return { target: requested };
+    }
+    const container = this.byKind.get('container');
+    if (container !== undefined) {
+      const state = await container.available();
+      if (state.ok) return { target: 'container' };
+      return { target: 'local', notice: `Running on the host: ${state.reason}` };
+    }
+    return { target: 'local' };
+  }
+}
+
+function unavailable(target: string, message: string): CroniumError {
+  return new CroniumError(ErrorCodes.TargetUnavailable, 'target_unavailable', message, { target });
+}

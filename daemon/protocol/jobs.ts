@@ -1,0 +1,78 @@
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { JobDto, JobStatus, Runtime, Target } from './dto';
+import type { ErrorData } from './errors';
+
+/** Params of {@link RunJobRequest}. */
+export interface RunJobParams {
+  /** The script's text. It is stored with the job and run from a private copy. */
+  content: string;
+  /** File name the script came from; its extension and shebang help pick the runtime. */
+  fileName?: string;
+  /** Explicit runtime; wins over shebang and extension. */
+  runtime?: Runtime;
+  /** Where to run; default `auto`. */
+  target?: Target;
+  /** Extra environment variables for the job. */
+  env?: Record<string, string>;
+  /** Working directory of the process; default the daemon's home `work/` folder. */
+  cwd?: string;
+  /** Kill the job after this many milliseconds and record it `timed_out`. */
+  timeoutMs?: number;
+  /** Display name; default the file name. */
+  name?: string;
+  /**
+   * Subscribe this connection to the job's log lines before it starts, so no line can be missed
+   * (same as calling `logs/subscribe` with `afterSeq: 0`, without the race).
+   */
+  subscribeLogs?: boolean;
+}
+
+/** Result of {@link RunJobRequest}. */
+export interface RunJobResult {
+  job: JobDto;
+  /** Set when `auto` chose a target for a reason the user should know, e.g. no Docker engine. */
+  notice?: string;
+}
+
+/** Queues a script as a job. */
+export const RunJobRequest = new RequestType<RunJobParams, RunJobResult, ErrorData>('jobs/run');
+
+/** Params of {@link GetJobRequest}. */
+export interface GetJobParams {
+  id: string;
+}
+
+/** One job by id; fails with `JobNotFound`. */
+export const GetJobRequest = new RequestType<GetJobParams, JobDto, ErrorData>('jobs/get');
+
+/** Params of {@link ListJobsRequest}. */
+export interface ListJobsParams {
+  /** At most this many jobs, newest first; default 50, at most 1000. */
+  limit?: number;
+  status?: JobStatus;
+}
+
+/** Result of {@link ListJobsRequest}. */
+export interface ListJobsResult {
+  jobs: JobDto[];
+}
+
+/** Jobs, newest first. */
+export const ListJobsRequest = new RequestType<ListJobsParams, ListJobsResult, ErrorData>('jobs/list');
+
+/** Params of {@link CancelJobRequest}. */
+export interface CancelJobParams {
+  id: string;
+}
+
+/**
+ * Cancels a queued or running job: a running job's whole process group gets SIGTERM, then SIGKILL
+ * after the grace period. Resolves with the job once it is recorded `cancelled`.
+ */
+export const CancelJobRequest = new RequestType<CancelJobParams, JobDto, ErrorData>('jobs/cancel');
+
+/** Sends {@link JobStatusChangedNotification} for every job to this connection from now on. */
+export const SubscribeJobsRequest = new RequestType<Record<string, never>, void, ErrorData>('jobs/subscribe');
+
+/** A job changed status. Sent to connections that called {@link SubscribeJobsRequest}. */
+export const JobStatusChangedNotification = new NotificationType<{ job: JobDto }>('jobs/didChangeStatus');

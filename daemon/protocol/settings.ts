@@ -1,0 +1,20 @@
+import { RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { ErrorData } from './errors';
+
+/** Daemon settings a client may read and change. */
+export interface DaemonSettings {
+  /** Jobs that may run at once; default number of CPUs × 2. */
+  concurrency: number;
+  /** Milliseconds between SIGTERM and SIGKILL when a job is cancelled or times out; default 5000. */
+  killGraceMs: number;
+  /** Timeout of jobs that do not set one, in milliseconds; 0 means none. Default 0. */
+  defaultTimeoutMs: number;
+}
+
+/** Current settings. */
+export const GetSettingsRequest = new RequestType0<DaemonSettings, ErrorData>('settings/get');
+
+/** Changes some settings; returns all of them. */
+export const UpdateSettingsRequest = new RequestType<Partial<DaemonSettings>, DaemonSettings, ErrorData>(
+  'settings/update',
+);

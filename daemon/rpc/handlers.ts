@@ -1,0 +1,86 @@
+import { jobNotFound } from '../errors';
+import type { LogHub } from '../logs/logHub';
+import { toLogLineDto } from '../logs/logLines';
+import type { JobQueue } from '../queue/jobQueue';
+import { CancelJobRequest, GetJobRequest, ListJobsRequest, RunJobRequest, SubscribeJobsRequest } from '../protocol/jobs';
+import { DaemonStatusRequest, ShutdownRequest, type DaemonStatusResult } from '../protocol/lifecycle';
+import { ReadLogsRequest, SubscribeLogsRequest, UnsubscribeLogsRequest } from '../protocol/logs';
+import { GetSettingsRequest, UpdateSettingsRequest } from '../protocol/settings';
+import type { Settings } from '../settings';
+import type { JobStore } from '../store/jobStore';
+import type { LogStore } from '../store/logStore';
+import type { ClientSession } from './clientSession';
+import {
+  emptySchema,
+  getJobSchema,
+  listJobsSchema,
+  readLogsSchema,
+  runJobSchema,
+  subscribeLogsSchema,
+  unsubscribeLogsSchema,
+  updateSettingsSchema,
+} from './schemas';
+
+export interface HandlerDeps {
+  queue: JobQueue;
+  jobs: JobStore;
+  logs: LogStore;
+  hub: LogHub;
+  settings: Settings;
+  status: () => DaemonStatusResult;
+  requestShutdown: () => void;
+}
+
+/** Wires every daemon method to a session. Handlers stay thin: validation happened, logic lives below. */
+export function registerHandlers(session: ClientSession, deps: HandlerDeps): void {
+  const { queue, jobs, logs, hub } = deps;
+  const existingJob = (id: string) => {
+    const job = jobs.get(id);
+    if (job === undefined) throw jobNotFound(id);
+    return job;
+  };
+
+  session.handle0(ShutdownRequest, () => {
+    // Answer first: the shutdown closes this very connection.
+    setImmediate(deps.requestShutdown);
+  });
+  session.handle0(DaemonStatusRequest, deps.status);
+
+  session.handle(RunJobRequest, runJobSchema, async (params) => {
+    const { job, notice } = await queue.submit(
+      params,
+      params.subscribeLogs ? (queued) => hub.subscribe(session, queued.id, 0) : undefined,
+    );
+    return notice === undefined ? { job: queue.dto(job) } : { job: queue.dto(job), notice };
+  });
+  session.handle(GetJobRequest, getJobSchema, ({ id }) => queue.dto(existingJob(id)));
+  session.handle(ListJobsRequest, listJobsSchema, ({ limit, status }) => ({
+    jobs: jobs.list(limit ?? 50, status).map((job) => queue.dto(job)),
+  }));
+  session.handle(CancelJobRequest, getJobSchema, async ({ id }) => queue.dto(await queue.cancel(id)));
+  session.handle(SubscribeJobsRequest, emptySchema, () => {
+    session.watchesJobs = true;
+  });
+
+  session.handle(ReadLogsRequest, readLogsSchema, ({ jobId, afterSeq = 0, limit = 1000 }) => {
+    existingJob(jobId);
+    const lines = logs.read(jobId, afterSeq, limit);
+    return {
+      lines: lines.map(toLogLineDto),
+      nextSeq: lines.length > 0 ? lines[lines.length - 1].seq : afterSeq,
+      atEnd: lines.length < limit,
+    };
+  });
+  session.handle(SubscribeLogsRequest, subscribeLogsSchema, ({ jobId, afterSeq }) => {
+    existingJob(jobId);
+    hub.subscribe(session, jobId, afterSeq);
+  });
+  session.handle(UnsubscribeLogsRequest, unsubscribeLogsSchema, ({ jobId }) => hub.unsubscribe(session.id, jobId));
+
+  session.handle0(GetSettingsRequest, () => deps.settings.get());
+  session.handle(UpdateSettingsRequest, updateSettingsSchema, (changes) => {
+    const updated = deps.settings.update(changes);
+    queue.pump(); // a higher concurrency frees slots at once
+    return updated;
+  });
+}

@@ -1,0 +1,191 @@
+import type { JobErrorDto, JobStatus, Runtime, Target } from '../protocol/dto';
+import type { Db } from './database';
+
+/** A job row as the daemon uses it. Times are milliseconds since the epoch. */
+export interface JobRecord {
+  id: string;
+  name: string;
+  runtime: Runtime;
+  target: Exclude<Target, 'auto'>;
+  requestedTarget: Target;
+  status: JobStatus;
+  script: string;
+  scriptName: string | null;
+  cwd: string | null;
+  envSealed: string | null;
+  envKeys: string[];
+  timeoutMs: number | null;
+  createdAt: number;
+  claimedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  pid: number | null;
+  pidStart: string | null;
+  lastError: string | null;
+  error: JobErrorDto | null;
+  logLines: number;
+}
+
+export type NewJob = Pick<
+  JobRecord,
+  | 'id'
+  | 'name'
+  | 'runtime'
+  | 'target'
+  | 'requestedTarget'
+  | 'script'
+  | 'scriptName'
+  | 'cwd'
+  | 'envSealed'
+  | 'envKeys'
+  | 'timeoutMs'
+  | 'createdAt'
+>;
+
+/** How a job ended; written once by {@link JobStore.finish}. */
+export interface JobOutcome {
+  status: JobStatus;
+  finishedAt: number;
+  exitCode: number | null;
+  signal: string | null;
+  lastError: string | null;
+  error: JobErrorDto | null;
+  logLines: number;
+}
+
+interface JobRow {
+  id: string;
+  name: string;
+  runtime: string;
+  target: string;
+  requested_target: string;
+  status: string;
+  script: string;
+  script_name: string | null;
+  cwd: string | null;
+  env_sealed: string | null;
+  env_keys: string;
+  timeout_ms: number | null;
+  created_at: number;
+  claimed_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  pid: number | null;
+  pid_start: string | null;
+  last_error: string | null;
+  error_json: string | null;
+  log_lines: number;
+}
+
+function fromRow(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    runtime: row.runtime as Runtime,
+    target: row.target as JobRecord['target'],
+    requestedTarget: row.requested_target as Target,
+    status: row.status as JobStatus,
+    script: row.script,
+    scriptName: row.script_name,
+    cwd: row.cwd,
+    envSealed: row.env_sealed,
+    envKeys: JSON.parse(row.env_keys) as string[],
+    timeoutMs: row.timeout_ms,
+    createdAt: row.created_at,
+    claimedAt: row.claimed_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    pid: row.pid,
+    pidStart: row.pid_start,
+    lastError: row.last_error,
+    error: row.error_json === null ? null : (JSON.parse(row.error_json) as JobErrorDto),
+    logLines: row.log_lines,
+  };
+}
+
+const ACTIVE = "('claimed', 'running')";
+const TERMINAL = "('succeeded', 'failed', 'cancelled', 'timed_out', 'partial')";
+
+/** Prepared statements for the `jobs` table. */
+export class JobStore {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO jobs (id, name, runtime, target, requested_target, status, script, script_name, cwd,
+                           env_sealed, env_keys, timeout_ms, created_at)
+         VALUES (@id, @name, @runtime, @target, @requestedTarget, 'queued', @script, @scriptName, @cwd,
+                 @envSealed, @envKeys, @timeoutMs, @createdAt)`,
+      ),
+      get: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+      list: db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY rowid DESC LIMIT ?'),
+      listByStatus: db.prepare<[string, number], JobRow>(
+        'SELECT * FROM jobs WHERE status = ? ORDER BY rowid DESC LIMIT ?',
+      ),
+      // One statement, so a job can never be claimed twice.
+      claimNext: db.prepare<[number], JobRow>(
+        `UPDATE jobs SET status = 'claimed', claimed_at = ?
+         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY rowid LIMIT 1)
+         RETURNING *`,
+      ),
+      markRunning: db.prepare<[number, number | null, string | null, string]>(
+        `UPDATE jobs SET status = 'running', started_at = ?, pid = ?, pid_start = ? WHERE id = ? AND status = 'claimed'`,
+      ),
+      finish: db.prepare(
+        `UPDATE jobs SET status = @status, finished_at = @finishedAt, exit_code = @exitCode, signal = @signal,
+                         last_error = @lastError, error_json = @errorJson, log_lines = @logLines
+         WHERE id = @id AND status NOT IN ${TERMINAL}`,
+      ),
+      active: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE status IN ${ACTIVE} ORDER BY rowid`),
+      countStatus: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM jobs WHERE status = ?'),
+    };
+  }
+
+  insert(job: NewJob): JobRecord {
+    this.stmts.insert.run({ ...job, envKeys: JSON.stringify(job.envKeys) });
+    return this.get(job.id) as JobRecord;
+  }
+
+  get(id: string): JobRecord | undefined {
+    const row = this.stmts.get.get(id);
+    return row && fromRow(row);
+  }
+
+  list(limit: number, status?: JobStatus): JobRecord[] {
+    const rows = status ? this.stmts.listByStatus.all(status, limit) : this.stmts.list.all(limit);
+    return rows.map(fromRow);
+  }
+
+  /** Atomically moves the oldest queued job to `claimed`. */
+  claimNext(now: number): JobRecord | undefined {
+    const row = this.stmts.claimNext.get(now);
+    return row && fromRow(row);
+  }
+
+  markRunning(id: string, startedAt: number, pid: number | null, pidStart: string | null): void {
+    this.stmts.markRunning.run(startedAt, pid, pidStart, id);
+  }
+
+  /** Records how a job ended. Returns false when it had already ended (the first outcome wins). */
+  finish(id: string, outcome: JobOutcome): boolean {
+    const { error, ...rest } = outcome;
+    const result = this.stmts.finish.run({ id, ...rest, errorJson: error === null ? null : JSON.stringify(error) });
+    return result.changes === 1;
+  }
+
+  /** Jobs that were claimed or running: after a crash, these are the ones nobody watches. */
+  active(): JobRecord[] {
+    return this.stmts.active.all().map(fromRow);
+  }
+
+  count(status: JobStatus): number {
+    return (this.stmts.countStatus.get(status) as { n: number }).n;
+  }
+}

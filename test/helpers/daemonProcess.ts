@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DaemonClient } from '../../daemon/cli/client';
+import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
+import { GetJobRequest, RunJobRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import { followJob } from '../../daemon/cli/followJob';
+import { waitFor } from './wait';
+
+export const ROOT = join(__dirname, '..', '..');
+export const DAEMON_JS = join(ROOT, 'dist', 'daemon.js');
+export const CLI_JS = join(ROOT, 'dist', 'cli.js');
+
+/** A real daemon process on a temp home, as users run it. */
+export class DaemonProcess {
+  private exitCode: number | null | undefined;
+  readonly exited: Promise<number | null>;
+  stderr = '';
+
+  private constructor(
+    readonly home: string,
+    readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        this.exitCode = code;
+        resolve(code);
+      }),
+    );
+    child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  }
+
+  static async start(home: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
+    if (!existsSync(DAEMON_JS)) throw new Error('dist/daemon.js is missing: run `npm run build` first');
+    const child = spawn(process.execPath, [DAEMON_JS, '--home', home], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    const daemon = new DaemonProcess(home, child);
+    await waitFor('the daemon socket', async () => {
+      if (daemon.exitCode !== undefined) throw new Error(`daemon exited with ${daemon.exitCode}: ${daemon.stderr}`);
+      try {
+        (await DaemonClient.connect(home, 'test-probe')).close();
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    return daemon;
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  connect(name = 'test'): Promise<DaemonClient> {
+    return DaemonClient.connect(this.home, name);
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.running) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  async kill9(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/** Runs a script through the daemon and collects its lines and final record. */
+export async function runToEnd(
+  client: DaemonClient,
+  params: RunJobParams,
+): Promise<{ job: JobDto; lines: LogLineDto[]; stdout: string; stderr: string }> {
+  const { job } = await client.connection.sendRequest(RunJobRequest, params);
+  const lines: LogLineDto[] = [];
+  const final = await followJob(client, job.id, (batch) => lines.push(...batch));
+  const text = (stream: string) =>
+    lines
+      .filter((l) => l.stream === stream)
+      .map((l) => l.text + (l.partial ? '' : '\n'))
+      .join('');
+  return { job: final, lines, stdout: text('stdout'), stderr: text('stderr') };
+}
+
+export async function getJob(client: DaemonClient, id: string): Promise<JobDto> {
+  return client.connection.sendRequest(GetJobRequest, { id });
+}
