@@ -16,11 +16,8 @@ export interface LogClient {
 /** Where a job's log stands right now. */
 export interface JobLogState {
   storedSeq: number;
-  headSeq: number;
   /** Set once the job has finished: its last sequence number. */
   finalSeq: number | null;
-  /** Lines handed out but not stored yet, after `seq`. */
-  unstored(seq: number): readonly StoredLine[];
 }
 
 export type JobLogStateLookup = (jobId: string) => JobLogState | undefined;
@@ -40,7 +37,7 @@ const PAGE_LINES = 2000;
 
 /**
  * Delivers every line of a job, in order and without gaps, to each subscribed connection. A fast
- * reader gets lines as they are read from the process; a slow one falls back to paging from the store
+ * reader gets each batch as soon as it is stored; a slow one falls back to paging from the store
  * at its own pace, so a job printing faster than a client reads costs no daemon memory and loses nothing.
  */
 export class LogHub implements LogListener {
@@ -64,7 +61,7 @@ export class LogHub implements LogListener {
     const sub: Subscription = {
       client,
       jobId,
-      lastSent: afterSeq ?? state.headSeq,
+      lastSent: afterSeq ?? state.storedSeq,
       live: false,
       pumpScheduled: false,
       waitingForDrain: false,
@@ -86,7 +83,7 @@ export class LogHub implements LogListener {
     }
   }
 
-  appended(jobId: string, lines: readonly StoredLine[]): void {
+  stored(jobId: string, lines: readonly StoredLine[]): void {
     const subs = this.byJob.get(jobId);
     if (subs === undefined || lines.length === 0) return;
     let dtos: LogLineDto[] | undefined;
@@ -97,16 +94,11 @@ export class LogHub implements LogListener {
         sub.client.sendLines(jobId, dtos);
         sub.lastSent = last;
       } else if (last > sub.lastSent) {
-        // Behind or congested: the pump catches up once the lines are stored or the socket drains.
+        // Behind or congested: the pump replays from the store at the reader's pace.
         sub.live = false;
+        this.schedulePump(sub);
       }
     }
-  }
-
-  persisted(jobId: string): void {
-    const subs = this.byJob.get(jobId);
-    if (subs === undefined) return;
-    for (const sub of subs.values()) if (!sub.live) this.schedulePump(sub);
   }
 
   /** The job has ended and all its lines are stored. */
@@ -139,18 +131,12 @@ export class LogHub implements LogListener {
       sub.client.sendLines(sub.jobId, page.map(toLogLineDto));
       sub.lastSent = page[page.length - 1].seq;
     }
-    if (this.waitIfCongested(sub)) return;
-    const unstored = state.unstored(sub.lastSent);
-    if (unstored.length > 0 && unstored[0].seq === sub.lastSent + 1) {
-      sub.client.sendLines(sub.jobId, unstored.map(toLogLineDto));
-      sub.lastSent = unstored[unstored.length - 1].seq;
-    }
     if (state.finalSeq !== null && sub.lastSent >= state.finalSeq) {
       sub.client.sendEnd(sub.jobId, state.finalSeq);
       this.close(sub);
       return;
     }
-    sub.live = sub.lastSent >= state.headSeq;
+    sub.live = sub.lastSent >= state.storedSeq;
   }
 
   private waitIfCongested(sub: Subscription): boolean {

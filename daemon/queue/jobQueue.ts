@@ -132,7 +132,7 @@ export class JobQueue {
   dto(job: JobRecord): JobDto {
     const dto = toJobDto(job);
     const run = this.runs.get(job.id);
-    if (run !== undefined) dto.logLines = run.writer.headSeq;
+    if (run !== undefined) dto.logLines = run.writer.storedSeq;
     return dto;
   }
 
@@ -140,14 +140,12 @@ export class JobQueue {
   logState(jobId: string): JobLogState | undefined {
     const run = this.runs.get(jobId);
     if (run !== undefined) {
-      const w = run.writer;
-      return { storedSeq: w.storedSeq, headSeq: w.headSeq, finalSeq: null, unstored: (seq) => w.pendingAfter(seq) };
+      return { storedSeq: run.writer.storedSeq, finalSeq: null };
     }
     const job = this.deps.jobs.get(jobId);
     if (job === undefined) return undefined;
     const done = isTerminalStatus(job.status);
-    const seq = job.logLines;
-    return { storedSeq: seq, headSeq: seq, finalSeq: done ? seq : null, unstored: () => [] };
+    return { storedSeq: job.logLines, finalSeq: done ? job.logLines : null };
   }
 
   /** Stops taking jobs and stops every running one (SIGTERM, then SIGKILL after the grace period). */

@@ -123,6 +123,21 @@ export class ClientSession implements LogClient {
     this.options.onClose(this);
   }
 
+  /** Closes after what was already written has been sent (responses to the last requests). */
+  async end(): Promise<void> {
+    if (this.closed) return;
+    // The writer encodes asynchronously: let queued responses reach the socket first.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(resolve, 1000);
+      this.socket.end(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    this.close();
+  }
+
   private inspect(message: Message): Verdict {
     if (!isWellFormed(message)) {
       const id = idOf(message);

@@ -62,7 +62,7 @@ export class RpcServer {
   /** Stops accepting and closes every connection. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const session of [...this.sessions]) session.close();
+    await Promise.all([...this.sessions].map((session) => session.end()));
     await closed;
   }
 

@@ -16,6 +16,7 @@ export class DaemonProcess {
   private exitCode: number | null | undefined;
   readonly exited: Promise<number | null>;
   stderr = '';
+  stdoutText = '';
 
   private constructor(
     readonly home: string,
@@ -28,6 +29,7 @@ export class DaemonProcess {
       }),
     );
     child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (this.stdoutText += d.toString()));
   }
 
   static async start(home: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
