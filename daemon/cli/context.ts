@@ -7,14 +7,20 @@ export interface CliContext {
   home: string;
   /** Connects, starting the daemon in the background when it is not running. */
   client(): Promise<DaemonClient>;
+  /** Closes the connection, if any: on every path, so a failed request never keeps the CLI alive. */
+  close(): void;
 }
 
 export function cliContext(homeOption: string | undefined): CliContext {
   const home = resolveHome(homeOption);
+  let connected: Promise<DaemonClient> | undefined;
   return {
     home,
     client: () =>
-      connectOrStart(home, 'cronium-cli', () => process.stderr.write(`Starting the Cronium daemon (home ${home})…\n`)),
+      (connected ??= connectOrStart(home, 'cronium-cli', () =>
+        process.stderr.write(`Starting the Cronium daemon (home ${home})…\n`),
+      )),
+    close: () => void connected?.then((c) => c.close(), () => undefined),
   };
 }
 

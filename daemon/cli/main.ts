@@ -7,7 +7,8 @@ import { registerDaemonCommands } from './commands/daemonCommands';
 import { registerJobCommands } from './commands/jobCommands';
 import { registerLogsCommand } from './commands/logsCommand';
 import { registerRunCommand } from './commands/runCommand';
-import { cliContext } from './context';
+import { registerSettingsCommand } from './commands/settingsCommand';
+import { cliContext, type CliContext } from './context';
 import { UsageError } from './format';
 
 /** Daemon error kinds that mean the command was typed wrong (exit 2). */
@@ -20,17 +21,21 @@ async function main(argv: string[]): Promise<void> {
     .option('--home <dir>', 'Cronium home folder (default: $CRONIUM_HOME or ~/.cronium)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  const context = () => cliContext(program.opts<{ home?: string }>().home);
+  let shared: CliContext | undefined;
+  const context = () => (shared ??= cliContext(program.opts<{ home?: string }>().home));
   registerDaemonCommands(program, context);
   registerRunCommand(program, context);
   registerJobCommands(program, context);
   registerLogsCommand(program, context);
+  registerSettingsCommand(program, context);
   for (const command of program.commands) exitOverrideAll(command);
 
   try {
     await program.parseAsync(argv);
   } catch (e) {
     process.exitCode = report(e);
+  } finally {
+    shared?.close();
   }
 }
 

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { GetSettingsRequest, UpdateSettingsRequest, type DaemonSettings } from '../../protocol/settings';
+import { printJson, type CliContext } from '../context';
+import { parseDuration, UsageError } from '../format';
+
+/** How each setting is typed on the command line. */
+const PARSERS: Record<keyof DaemonSettings, (text: string) => number> = {
+  concurrency: (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`concurrency must be a whole number from 1 to 256`);
+    return n;
+  },
+  killGraceMs: (text) => parseDuration(text, 'killGraceMs'),
+  defaultTimeoutMs: (text) => (text === '0' || text === 'none' ? 0 : parseDuration(text, 'defaultTimeoutMs')),
+};
+
+export function registerSettingsCommand(program: Command, context: () => CliContext): void {
+  const settings = program
+    .command('settings')
+    .description('show or change daemon settings')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => {
+      const client = await context().client();
+      const current = await client.connection.sendRequest(GetSettingsRequest);
+      if (options.json) printJson(current);
+      else for (const [key, value] of Object.entries(current)) process.stdout.write(`${key.padEnd(17)} ${value}\n`);
+    });
+
+  settings
+    .command('set')
+    .description('change one setting, e.g. `cronium settings set concurrency 8` or `set killGraceMs 10s`')
+    .argument('<key>', Object.keys(PARSERS).join(' | '))
+    .argument('<value>', 'a number, or a duration like 10s for the *Ms settings')
+    .action(async (key: string, value: string) => {
+      if (!(key in PARSERS)) {
+        throw new UsageError(`Unknown setting "${key}"; use one of ${Object.keys(PARSERS).join(', ')}`);
+      }
+      const name = key as keyof DaemonSettings;
+      const client = await context().client();
+      const updated = await client.connection.sendRequest(UpdateSettingsRequest, { [name]: PARSERS[name](value) });
+      process.stdout.write(`${name} = ${updated[name]}\n`);
+    });
+}
