@@ -1,14 +1,14 @@
 import { ResponseError } from 'vscode-jsonrpc';
-import { ZodError } from 'zod';
 import { CroniumError, coerceError } from '../errors';
 import type { Logger } from '../logger';
 import { ErrorCodes, type ErrorData } from '../protocol/errors';
+import { ValidationError } from './schemas';
 
 /** The one place daemon errors become protocol errors. */
 export function toResponseError(e: unknown, method: string, logger: Logger): ResponseError<ErrorData> {
   if (e instanceof ResponseError) return e as ResponseError<ErrorData>;
   if (CroniumError.is(e)) return new ResponseError(e.code, e.message, { ...e.details, kind: e.kind });
-  if (e instanceof ZodError) {
+  if (e instanceof ValidationError) {
     const issues = e.issues.map((i) => ({ path: i.path.join('.') || '(params)', message: i.message }));
     const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     return new ResponseError(ErrorCodes.InvalidParams, `Invalid params for ${method}: ${summary}`, {
