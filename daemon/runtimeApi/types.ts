@@ -1,0 +1,22 @@
+/**
+ * One HTTP request to the runtime API, whichever way it arrived: the daemon's 127.0.0.1 listener
+ * (local jobs) or a container's sidecar relaying over its attached stdio (container jobs).
+ */
+export interface RuntimeRequest {
+  method: string;
+  /** Path and query, e.g. `/executions/job_x/variables/count`. */
+  path: string;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+export interface RuntimeResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text. */
+  body: string;
+}
+
+/** Serves one runtime API request; never throws (errors are responses). */
+export type RuntimeRequestHandler = (request: RuntimeRequest) => Promise<RuntimeResponse>;
