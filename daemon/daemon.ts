@@ -1,4 +1,5 @@
 import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { version as daemonVersion } from '../package.json';
 import { coerceError } from './errors';
 import { LocalProcessExecutor } from './executors/localProcess';
@@ -7,18 +8,24 @@ import { ensureHome, homePaths } from './home';
 import { acquireInstanceLock } from './instanceLock';
 import { openFileLogger, type Logger } from './logger';
 import { LogHub } from './logs/logHub';
+import { Redactor } from './logs/redactor';
 import type { DaemonStatusResult } from './protocol/lifecycle';
 import { PROTOCOL_VERSION } from './protocol/version';
 import { JobQueue } from './queue/jobQueue';
-import { recoverLostJobs } from './queue/recovery';
 import { RpcServer } from './rpc/server';
+import { ExecutionTokens } from './runtimeApi/executionTokens';
+import { LocalRuntimeListener } from './runtimeApi/localListener';
+import { RateLimiter } from './runtimeApi/rateLimiter';
+import { createRuntimeApiHandler } from './runtimeApi/runtimeApiHandler';
 import { SecretBox } from './secrets/secretBox';
 import { Settings } from './settings';
 import { openDatabase } from './store/database';
 import { JobStore } from './store/jobStore';
 import { LogStore } from './store/logStore';
 import { SettingsStore } from './store/settingsStore';
+import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
+import { Variables } from './variables';
 
 export interface DaemonOptions {
   home: string;
@@ -29,6 +36,12 @@ export interface DaemonOptions {
 
 /** If jobs do not end this long after SIGKILL, the daemon exits anyway. */
 const FORCE_EXIT_MS = 3000;
+/** Runtime API requests per execution: a burst, then this many per minute. */
+const RATE_PER_MINUTE = 1000;
+const RATE_BURST = 200;
+
+/** The helper libraries ship next to dist/ (helpers/cronium.sh, .py, .js). */
+export const HELPERS_DIR = join(__dirname, '..', 'helpers');
 
 /**
  * Starts the daemon of `home` and resolves once it serves its socket. Returns false when another
@@ -51,10 +64,22 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const logs = new LogStore(db);
   const settings = new Settings(new SettingsStore(db));
   const secrets = SecretBox.open(paths.masterKey);
-  const registry = new ExecutorRegistry();
-  registry.register(new LocalProcessExecutor(paths.runDir));
+  const redactor = new Redactor();
+  const variables = new Variables(new VariableStore(db), secrets, redactor);
+  const tokens = new ExecutionTokens(secrets.deriveKey('execution-tokens'));
+  const runtimeApi = createRuntimeApiHandler({
+    tokens,
+    jobs,
+    variables,
+    limiter: new RateLimiter(RATE_PER_MINUTE, RATE_BURST),
+    onError: (m) => logger.error(m),
+  });
+  const localApi = new LocalRuntimeListener(runtimeApi);
+  await localApi.listen();
 
-  recoverLostJobs(jobs, logs, paths.runDir, logger);
+  const registry = new ExecutorRegistry();
+  registry.register(new LocalProcessExecutor({ runDir: paths.runDir, helpersDir: HELPERS_DIR, runtimeApiUrl: () => localApi.url }));
+
   // The hub asks the queue where a job's log stands; the queue hands lines to the hub.
   const hub: LogHub = new LogHub(logs, (id) => queue.logState(id));
   const queue: JobQueue = new JobQueue({
@@ -63,10 +88,13 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     hub: () => hub,
     registry,
     secrets,
+    tokens,
+    redactor,
     settings: () => settings.get(),
     workDir: paths.workDir,
     logger,
   });
+  await queue.recover();
 
   let stopping: Promise<void> | undefined;
   const status = (): DaemonStatusResult => ({
@@ -91,6 +119,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     jobs,
     logs,
     settings,
+    variables,
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root }),
@@ -108,6 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     stopping = (async () => {
       await queue.shutdown();
       await server.close();
+      await localApi.close();
       db.close();
       removeQuietly(paths.socket);
       lock.release();

@@ -8,6 +8,7 @@ import { registerJobCommands } from './commands/jobCommands';
 import { registerLogsCommand } from './commands/logsCommand';
 import { registerRunCommand } from './commands/runCommand';
 import { registerSettingsCommand } from './commands/settingsCommand';
+import { registerVarsCommand } from './commands/varsCommand';
 import { cliContext, type CliContext } from './context';
 import { UsageError } from './format';
 
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
   registerJobCommands(program, context);
   registerLogsCommand(program, context);
   registerSettingsCommand(program, context);
+  registerVarsCommand(program, context);
   for (const command of program.commands) exitOverrideAll(command);
 
   try {

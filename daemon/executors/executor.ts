@@ -56,6 +56,9 @@ export interface Execution {
 export interface LostExecution {
   jobId: string;
   containerId: string | null;
+  /** Local jobs: the process (group leader) and its start time, to tell a reused pid apart. */
+  pid: number | null;
+  pidStart: string | null;
   /** Bytes of each stream already stored as lines: re-adopted output resumes after them. */
   storedBytes: { stdout: number; stderr: number };
 }

@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
-import { statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../protocol/dto';
 import { coerceError } from '../errors';
-import type { Execution, ExecutionHooks, ExecutionResult, ExecutionSpec, Executor } from './executor';
+import type {
+  Execution,
+  ExecutionHooks,
+  ExecutionResult,
+  ExecutionSpec,
+  Executor,
+  LostExecution,
+  RecoveredExecution,
+} from './executor';
 import { groupAlive, processStartTime, signalGroup } from './processGroup';
 import { scriptExtension } from './runtimes';
 
@@ -22,6 +30,15 @@ export function defaultInterpreters(env: NodeJS.ProcessEnv = process.env): Inter
 /** After the main process exits, how long leftover processes of its group may keep the pipes open. */
 const LEFTOVER_GRACE_MS = 2000;
 
+export interface LocalExecutorOptions {
+  runDir: string;
+  /** Folder of cronium.sh / cronium.py / cronium.js, preloaded so scripts have the global `cronium`. */
+  helpersDir: string;
+  /** Base URL of the daemon's runtime API listener on 127.0.0.1. */
+  runtimeApiUrl: () => string;
+  interpreters?: Interpreters;
+}
+
 /**
  * Runs a script as a process on the host, in a process group of its own (so cancel and timeout reach
  * everything it started), with stdin closed and the given environment and working directory.
@@ -29,17 +46,47 @@ const LEFTOVER_GRACE_MS = 2000;
 export class LocalProcessExecutor implements Executor {
   readonly kind = 'local';
 
-  constructor(
-    private readonly runDir: string,
-    private readonly interpreters: Interpreters = defaultInterpreters(),
-  ) {}
+  private readonly interpreters: Interpreters;
+
+  constructor(private readonly options: LocalExecutorOptions) {
+    this.interpreters = options.interpreters ?? defaultInterpreters();
+  }
 
   async available(): Promise<{ ok: true }> {
     return { ok: true };
   }
 
+  /**
+   * Local processes cannot be re-adopted (their output pipes died with the daemon): a lost job's
+   * process group is ended if it is still the same process, and the job is given up.
+   */
+  async recover(lost: LostExecution[]): Promise<RecoveredExecution[]> {
+    for (const job of lost) {
+      if (job.pid !== null && job.pidStart !== null && processStartTime(job.pid) === job.pidStart) {
+        signalGroup(job.pid, 'SIGKILL');
+      }
+    }
+    for (const file of readdirSync(this.options.runDir)) removeQuietly(join(this.options.runDir, file));
+    return lost.map((job) => ({ jobId: job.jobId, state: 'gone' as const }));
+  }
+
+  /** Command line and environment that run `file` with the helpers preloaded (helpers/README.md). */
+  private launch(spec: ExecutionSpec, file: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+    const helpers = this.options.helpersDir;
+    const [command, ...base] = this.interpreters[spec.runtime];
+    const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, CRONIUM_RUNTIME_API: this.options.runtimeApiUrl() };
+    switch (spec.runtime) {
+      case 'bash':
+        return { command, args: [...base, file], env: { ...env, BASH_ENV: join(helpers, 'cronium.sh') } };
+      case 'python':
+        return { command, args: [...base, join(helpers, 'cronium.py'), file], env };
+      case 'node':
+        return { command, args: [...base, '--require', join(helpers, 'cronium.js'), file], env };
+    }
+  }
+
   start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
-    const file = join(this.runDir, `${spec.jobId}${scriptExtension(spec.runtime, spec.scriptName)}`);
+    const file = join(this.options.runDir, `${spec.jobId}${scriptExtension(spec.runtime, spec.scriptName)}`);
     let stopTimer: NodeJS.Timeout | undefined;
     let pgid: number | undefined;
 
@@ -50,10 +97,10 @@ export class LocalProcessExecutor implements Executor {
         return;
       }
       writeFileSync(file, spec.script, { mode: 0o700 });
-      const [command, ...args] = this.interpreters[spec.runtime];
-      const child = spawn(command, [...args, file], {
+      const { command, args, env } = this.launch(spec, file);
+      const child = spawn(command, args, {
         cwd: spec.cwd,
-        env: spec.env,
+        env,
         detached: true, // setsid: the job leads its own process group
         stdio: ['ignore', 'pipe', 'pipe'],
       });

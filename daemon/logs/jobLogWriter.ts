@@ -3,6 +3,7 @@ import type { LogStream } from '../protocol/dto';
 import type { LogStore, StoredLine, StreamCode } from '../store/logStore';
 import { LineSplitter, type SplitLine } from './lineSplitter';
 import { streamCode } from './logLines';
+import type { Redactor } from './redactor';
 
 /** Where a writer reports lines once they are stored. */
 export interface LogListener {
@@ -24,6 +25,21 @@ export const DEFAULT_LOG_LIMITS: LogWriterLimits = {
   maxLine: 1024 * 1024,
 };
 
+/** Bytes of each stream that are stored as lines (the original bytes, before redaction). */
+export interface StreamBytes {
+  stdout: number;
+  stderr: number;
+}
+
+export interface LogWriterOptions {
+  redactor?: Redactor;
+  /** Continue a job's log after what a previous daemon stored. */
+  resume?: { seq: number; bytes: StreamBytes };
+  /** Called after every stored batch, to record progress with the job. */
+  onProgress?: (seq: number, bytes: StreamBytes) => void;
+  limits?: LogWriterLimits;
+}
+
 /**
  * Turns one job's output into numbered lines and stores them in batches.
  *
@@ -41,14 +57,25 @@ export class JobLogWriter {
   private flushScheduled: NodeJS.Immediate | undefined;
   private readonly splitters: Record<StreamCode, LineSplitter>;
   private readonly scratch: SplitLine[] = [];
+  private readonly limits: LogWriterLimits;
+  private readonly bytes: StreamBytes;
+  private pendingStreamBytes: StreamBytes = { stdout: 0, stderr: 0 };
 
   constructor(
     readonly jobId: string,
     private readonly store: LogStore,
     private readonly listener: LogListener,
-    private readonly limits: LogWriterLimits = DEFAULT_LOG_LIMITS,
+    private readonly options: LogWriterOptions = {},
   ) {
-    this.splitters = { 1: new LineSplitter(limits.maxLine), 2: new LineSplitter(limits.maxLine) };
+    this.limits = options.limits ?? DEFAULT_LOG_LIMITS;
+    this.splitters = { 1: new LineSplitter(this.limits.maxLine), 2: new LineSplitter(this.limits.maxLine) };
+    this.seq = this.persistedSeq = options.resume?.seq ?? 0;
+    this.bytes = { ...(options.resume?.bytes ?? { stdout: 0, stderr: 0 }) };
+  }
+
+  /** Bytes of each stream stored so far. */
+  get storedBytes(): StreamBytes {
+    return { ...this.bytes };
   }
 
   /** Highest sequence number stored so far. */
@@ -79,10 +106,15 @@ export class JobLogWriter {
     }
     if (this.pending.length === 0) return;
     const batch = this.pending;
+    const streamBytes = this.pendingStreamBytes;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingStreamBytes = { stdout: 0, stderr: 0 };
     this.store.append(this.jobId, batch);
     this.persistedSeq = batch[batch.length - 1].seq;
+    this.bytes.stdout += streamBytes.stdout;
+    this.bytes.stderr += streamBytes.stderr;
+    this.options.onProgress?.(this.persistedSeq, this.bytes);
     this.listener.stored(this.jobId, batch);
   }
 
@@ -90,11 +122,15 @@ export class JobLogWriter {
     const split = this.scratch;
     if (split.length === 0) return;
     const ts = Date.now();
+    const redactor = this.options.redactor?.active ? this.options.redactor : undefined;
+    const counter = code === 1 ? 'stdout' : 'stderr';
     for (const { data, partial } of split) {
       // Copies either way, so no line pins the pipe's read buffer.
-      const stored = isUtf8(data) ? data.toString('utf8') : Buffer.from(data);
+      let stored: string | Buffer = isUtf8(data) ? data.toString('utf8') : Buffer.from(data);
+      if (redactor !== undefined) stored = typeof stored === 'string' ? redactor.text(stored) : redactor.bytes(stored);
       this.pending.push({ seq: ++this.seq, stream: code, ts, data: stored, partial });
       this.pendingBytes += data.length;
+      this.pendingStreamBytes[counter] += data.length + (partial ? 0 : 1);
     }
     split.length = 0;
     if (this.pending.length >= this.limits.batchLines || this.pendingBytes >= this.limits.batchBytes) {

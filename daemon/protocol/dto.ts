@@ -70,6 +70,24 @@ export interface JobDto {
   logLines: number;
   /** Names of the environment variables given to the job (values are never sent back). */
   envKeys: string[];
+  /** What `cronium.input()` returns in the job. */
+  input: unknown;
+  /** What the job sent with `cronium.output()`; null until it does. */
+  output: unknown;
+  /** What the job set with `setCondition`, or null. */
+  condition: boolean | null;
+  /** Container jobs: image, limits, network and the container's id. */
+  container: ContainerDetailsDto | null;
+}
+
+/** How a container job runs. */
+export interface ContainerDetailsDto {
+  image: string | null;
+  memoryBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  network: boolean;
+  containerId: string | null;
 }
 
 /**

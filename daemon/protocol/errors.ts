@@ -15,6 +15,8 @@ export const ErrorCodes = {
   JobNotFound: 1020,
   /** The job is already finished, so it cannot be cancelled. */
   JobNotActive: 1021,
+  /** No variable has the given key. */
+  VariableNotFound: 1025,
   /** The requested execution target is not available on this daemon. */
   TargetUnavailable: 1030,
   /** The script's runtime could not be determined or its interpreter is missing. */
@@ -36,6 +38,7 @@ export type ErrorKind =
   | 'invalid_params'
   | 'job_not_found'
   | 'job_not_active'
+  | 'variable_not_found'
   | 'target_unavailable'
   | 'runtime_unavailable'
   | 'shutting_down'

@@ -20,6 +20,15 @@ export interface RunJobParams {
   timeoutMs?: number;
   /** Display name; default the file name. */
   name?: string;
+  /** JSON handed to the script's `cronium.input()`. */
+  input?: unknown;
+  /** Take the input from the output of this (finished) job instead. */
+  inputFromJob?: string;
+  /** Container jobs: allow network egress (default off: the job network is internal). */
+  network?: boolean;
+  /** Container jobs: limits (defaults 512 MiB, 0.5 CPU, 100 processes) and image override. */
+  limits?: { memoryMb?: number; cpus?: number; pids?: number };
+  image?: string;
   /**
    * Subscribe this connection to the job's log lines before it starts, so no line can be missed
    * (same as calling `logs/subscribe` with `afterSeq: 0`, without the race).

@@ -25,5 +25,12 @@ export function toJobDto(job: JobRecord): JobDto {
     error: job.error,
     logLines: job.logLines,
     envKeys: job.envKeys,
+    input: job.input ?? null,
+    output: job.output ?? null,
+    condition: job.condition,
+    container:
+      job.container === null
+        ? null
+        : { ...job.container, image: job.container.image ?? null, containerId: job.containerId },
   };
 }

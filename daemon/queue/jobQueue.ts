@@ -1,19 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { CroniumError, coerceError, jobNotFound } from '../errors';
+import type { ContainerOptions, ExecutionResult, Executor } from '../executors/executor';
 import type { ExecutorRegistry } from '../executors/registry';
 import { detectRuntime } from '../executors/runtimes';
 import type { Logger } from '../logger';
 import type { JobLogState, LogHub } from '../logs/logHub';
+import type { Redactor } from '../logs/redactor';
 import { isTerminalStatus, type JobDto, type JobStatus } from '../protocol/dto';
 import { ErrorCodes } from '../protocol/errors';
 import type { RunJobParams } from '../protocol/jobs';
 import type { DaemonSettings } from '../protocol/settings';
+import { tokenLifetimeSeconds, type ExecutionTokens } from '../runtimeApi/executionTokens';
 import type { SecretBox } from '../secrets/secretBox';
 import type { JobRecord, JobStore } from '../store/jobStore';
 import type { LogStore } from '../store/logStore';
 import { toJobDto } from './jobDto';
-import { JobRun } from './jobRun';
+import { JobRun, type JobRunDeps } from './jobRun';
 
 export interface JobQueueDeps {
   jobs: JobStore;
@@ -21,12 +24,15 @@ export interface JobQueueDeps {
   hub: () => LogHub;
   registry: ExecutorRegistry;
   secrets: SecretBox;
+  tokens: ExecutionTokens;
+  redactor: Redactor;
   settings: () => DaemonSettings;
   workDir: string;
   logger: Logger;
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const DEFAULT_CONTAINER: Omit<ContainerOptions, 'network'> = { memoryBytes: 512 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 100 };
 
 /** `job_` and 12 random letters and digits, as in Cronium. */
 export function newJobId(): string {
@@ -72,6 +78,7 @@ export class JobQueue {
         `Cannot tell the runtime of ${params.fileName ?? 'this script'}; pass --runtime bash|python|node or start it with a shebang`,
       );
     }
+    const input = params.inputFromJob === undefined ? params.input : this.outputOf(params.inputFromJob);
     const { target, notice } = await this.deps.registry.resolve(params.target ?? 'auto');
     this.assertAccepting();
     const env = params.env ?? {};
@@ -89,6 +96,18 @@ export class JobQueue {
       envKeys: Object.keys(env),
       timeoutMs,
       createdAt: Date.now(),
+      eventId: null,
+      input,
+      container:
+        target === 'container'
+          ? {
+              image: params.image,
+              memoryBytes: params.limits?.memoryMb !== undefined ? params.limits.memoryMb * 1024 * 1024 : DEFAULT_CONTAINER.memoryBytes,
+              nanoCpus: params.limits?.cpus !== undefined ? Math.round(params.limits.cpus * 1e9) : DEFAULT_CONTAINER.nanoCpus,
+              pidsLimit: params.limits?.pids ?? DEFAULT_CONTAINER.pidsLimit,
+              network: params.network ?? false,
+            }
+          : null,
     });
     this.emit(job);
     beforeStart?.(job);
@@ -105,6 +124,42 @@ export class JobQueue {
       if (job === undefined) return;
       this.emit(job);
       this.start(job);
+    }
+  }
+
+  /**
+   * After a restart: every executor gets the jobs of its target that were claimed or running, and
+   * re-adopts, finalizes or gives up each one. Those given up are recorded `failed` (`daemon_lost`).
+   */
+  async recover(): Promise<void> {
+    const active = this.deps.jobs.active();
+    for (const kind of this.deps.registry.kinds()) {
+      const executor = this.deps.registry.get(kind);
+      const lost = active.filter((job) => job.target === kind);
+      if (executor.recover === undefined) {
+        for (const job of lost) this.lose(job);
+        continue;
+      }
+      const pending = new Map(lost.map((job) => [job.id, new JobRun(job, this.runDeps(), { seq: job.logLines, bytes: job.storedBytes })]));
+      const recovered = await executor.recover(
+        lost.map((job) => ({ jobId: job.id, containerId: job.containerId, pid: job.pid, pidStart: job.pidStart, storedBytes: job.storedBytes })),
+        (jobId) => (pending.get(jobId) as JobRun).hooks,
+      );
+      for (const outcome of recovered) {
+        const run = pending.get(outcome.jobId);
+        if (run === undefined) continue;
+        pending.delete(outcome.jobId);
+        if (outcome.state === 'gone') {
+          this.lose(run.job);
+          continue;
+        }
+        const execution =
+          outcome.state === 'adopted' ? outcome.execution : { done: Promise.resolve<ExecutionResult>(outcome.result), stop: () => undefined };
+        this.deps.logger.info(`job ${run.job.id}: ${outcome.state === 'adopted' ? 're-adopted' : 'finished while the daemon was down'}`);
+        this.watch(run);
+        run.attach(execution);
+      }
+      for (const run of pending.values()) this.lose(run.job);
     }
   }
 
@@ -139,13 +194,10 @@ export class JobQueue {
   /** What the log hub needs to know about a job's lines. */
   logState(jobId: string): JobLogState | undefined {
     const run = this.runs.get(jobId);
-    if (run !== undefined) {
-      return { storedSeq: run.writer.storedSeq, finalSeq: null };
-    }
+    if (run !== undefined) return { storedSeq: run.writer.storedSeq, finalSeq: null };
     const job = this.deps.jobs.get(jobId);
     if (job === undefined) return undefined;
-    const done = isTerminalStatus(job.status);
-    return { storedSeq: job.logLines, finalSeq: done ? job.logLines : null };
+    return { storedSeq: job.logLines, finalSeq: isTerminalStatus(job.status) ? job.logLines : null };
   }
 
   /** Stops taking jobs and stops every running one (SIGTERM, then SIGKILL after the grace period). */
@@ -163,33 +215,60 @@ export class JobQueue {
   }
 
   private start(job: JobRecord): void {
-    let env: Record<string, string>;
+    const run = new JobRun(job, this.runDeps());
+    this.watch(run);
+    let executor: Executor;
     try {
-      env = this.jobEnv(job);
+      executor = this.deps.registry.get(job.target);
     } catch (e) {
-      const message = `Could not read the job's environment: ${coerceError(e).message}`;
-      this.finishWithoutRun(job, 'failed', message, { kind: 'internal', message });
+      run.attach(failedStart(coerceError(e)));
       return;
     }
-    const run = new JobRun(job, this.deps.registry.get(job.target), env, {
-      jobs: this.deps.jobs,
-      logs: this.deps.logs,
-      hub: this.deps.hub(),
-      killGraceMs: () => this.deps.settings().killGraceMs,
-      onStatus: (j) => this.emit(j),
-    });
-    this.runs.set(job.id, run);
+    void this.jobEnv(job).then(
+      (env) =>
+        run.attach(
+          executor.start(
+            {
+              jobId: job.id,
+              runtime: job.runtime,
+              script: job.script,
+              scriptName: job.scriptName,
+              env,
+              cwd: job.cwd as string,
+              container: job.container ?? undefined,
+            },
+            run.hooks,
+          ),
+        ),
+      (e: unknown) => run.attach(failedStart(new Error(`Could not prepare the job's environment: ${coerceError(e).message}`))),
+    );
+  }
+
+  private watch(run: JobRun): void {
+    const id = run.job.id;
+    this.runs.set(id, run);
     run.finished.then(
-      (final) => this.ended(job.id, final),
+      (final) => this.ended(id, final),
       (e: unknown) => {
         // A bug or a store failure: still never leave the job "running".
         const message = `Internal error: ${coerceError(e).message}`;
-        this.deps.logger.error(`job ${job.id}: ${coerceError(e).stack ?? message}`);
-        this.runs.delete(job.id);
-        this.finishWithoutRun(job, 'failed', message, { kind: 'internal', message });
+        this.deps.logger.error(`job ${id}: ${coerceError(e).stack ?? message}`);
+        this.runs.delete(id);
+        this.finishWithoutRun(run.job, 'failed', message, { kind: 'internal', message });
         this.pump();
       },
     );
+  }
+
+  private runDeps(): JobRunDeps {
+    return {
+      jobs: this.deps.jobs,
+      logs: this.deps.logs,
+      hub: this.deps.hub(),
+      redactor: this.deps.redactor,
+      killGraceMs: () => this.deps.settings().killGraceMs,
+      onStatus: (j) => this.emit(j),
+    };
   }
 
   private ended(id: string, final: JobRecord): void {
@@ -198,6 +277,12 @@ export class JobQueue {
     this.emit(final);
     this.deps.logger.debug(`job ${id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''}`);
     this.pump();
+  }
+
+  private lose(job: JobRecord): void {
+    const message = 'The daemon stopped while this job ran';
+    this.deps.logger.warn(`job ${job.id} was ${job.status} when the daemon stopped: recorded failed (daemon_lost)`);
+    this.finishWithoutRun(job, 'failed', message, { kind: 'daemon_lost', message });
   }
 
   private finishWithoutRun(job: JobRecord, status: JobStatus, message: string, error: { kind: string; message: string }): void {
@@ -214,11 +299,27 @@ export class JobQueue {
     this.emit(this.deps.jobs.get(job.id) as JobRecord);
   }
 
-  private jobEnv(job: JobRecord): Record<string, string> {
+  private outputOf(jobId: string): unknown {
+    const source = this.deps.jobs.get(jobId);
+    if (source === undefined) throw jobNotFound(jobId);
+    return source.output ?? null;
+  }
+
+  /** The job's own variables plus the CRONIUM_* context, including its execution token. */
+  private async jobEnv(job: JobRecord): Promise<Record<string, string>> {
     const own = job.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(job.envSealed)) as Record<string, string>);
-    const inherited: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) inherited[k] = v;
-    return { ...inherited, ...own, CRONIUM_JOB_ID: job.id, CRONIUM_EXECUTION_ID: job.id, CRONIUM_RUNTIME: job.runtime };
+    const token = await this.deps.tokens.issue(
+      { executionId: job.id, jobId: job.id, eventId: job.eventId },
+      tokenLifetimeSeconds(job.timeoutMs),
+    );
+    return {
+      ...own,
+      CRONIUM_JOB_ID: job.id,
+      CRONIUM_EXECUTION_ID: job.id,
+      CRONIUM_EVENT_ID: job.eventId ?? '',
+      CRONIUM_RUNTIME: job.runtime,
+      CRONIUM_EXECUTION_TOKEN: token,
+    };
   }
 
   private emit(job: JobRecord): void {
@@ -230,4 +331,8 @@ export class JobQueue {
       throw new CroniumError(ErrorCodes.ShuttingDown, 'shutting_down', 'The daemon is shutting down; run the job again once it has restarted');
     }
   }
+}
+
+function failedStart(error: Error) {
+  return { done: Promise.resolve<ExecutionResult>({ exitCode: null, signal: null, spawnError: error }), stop: () => undefined };
 }

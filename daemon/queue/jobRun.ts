@@ -1,6 +1,7 @@
-import type { Execution, Executor } from '../executors/executor';
-import { JobLogWriter } from '../logs/jobLogWriter';
+import type { Execution, ExecutionHooks } from '../executors/executor';
+import { JobLogWriter, type StreamBytes } from '../logs/jobLogWriter';
 import type { LogHub } from '../logs/logHub';
+import type { Redactor } from '../logs/redactor';
 import type { JobRecord, JobStore } from '../store/jobStore';
 import type { LogStore } from '../store/logStore';
 import { outcomeOf, type StopReason } from './outcome';
@@ -9,26 +10,49 @@ export interface JobRunDeps {
   jobs: JobStore;
   logs: LogStore;
   hub: LogHub;
+  redactor: Redactor;
   killGraceMs: () => number;
   onStatus: (job: JobRecord) => void;
 }
 
-/** One claimed job from start to its recorded end. */
+/**
+ * One claimed job from start to its recorded end. The run exists before its execution does: the
+ * executor gets {@link hooks} when it starts the job, or when it re-adopts one after a restart.
+ */
 export class JobRun {
   readonly writer: JobLogWriter;
+  readonly hooks: ExecutionHooks;
   readonly finished: Promise<JobRecord>;
   private execution: Execution | undefined;
   private stopReason: StopReason | undefined;
-  private timeoutTimer: NodeJS.Timeout | undefined;
+  private attachExecution!: (execution: Execution) => void;
 
   constructor(
     readonly job: JobRecord,
-    private readonly executor: Executor,
-    private readonly env: Record<string, string>,
     private readonly deps: JobRunDeps,
+    resume?: { seq: number; bytes: StreamBytes },
   ) {
-    this.writer = new JobLogWriter(job.id, deps.logs, deps.hub);
-    this.finished = this.run();
+    this.writer = new JobLogWriter(job.id, deps.logs, deps.hub, {
+      redactor: deps.redactor,
+      resume,
+      onProgress: (seq, bytes) => deps.jobs.progress(job.id, seq, bytes),
+    });
+    this.hooks = {
+      onStarted: ({ pid, pidStart, containerId }) => {
+        deps.jobs.markRunning(job.id, Date.now(), pid, pidStart, containerId ?? null);
+        deps.onStatus(deps.jobs.get(job.id) as JobRecord);
+      },
+      onOutput: (stream, chunk) => this.writer.write(stream, chunk),
+    };
+    const attached = new Promise<Execution>((resolve) => (this.attachExecution = resolve));
+    this.finished = attached.then((execution) => this.follow(execution));
+  }
+
+  /** Hands the run its execution; the run records how it ends. */
+  attach(execution: Execution): void {
+    this.execution = execution;
+    if (this.stopReason !== undefined) execution.stop(this.deps.killGraceMs());
+    this.attachExecution(execution);
   }
 
   /** Stops the job; the first reason wins. A second call with grace 0 kills at once. */
@@ -37,33 +61,13 @@ export class JobRun {
     this.execution?.stop(graceMs);
   }
 
-  private async run(): Promise<JobRecord> {
+  private async follow(execution: Execution): Promise<JobRecord> {
     const { jobs } = this.deps;
     const job = this.job;
-    const execution = this.executor.start(
-      {
-        jobId: job.id,
-        runtime: job.runtime,
-        script: job.script,
-        scriptName: job.scriptName,
-        env: this.env,
-        cwd: job.cwd as string,
-      },
-      {
-        onStarted: ({ pid, pidStart }) => {
-          jobs.markRunning(job.id, Date.now(), pid, pidStart);
-          this.deps.onStatus(jobs.get(job.id) as JobRecord);
-        },
-        onOutput: (stream, chunk) => this.writer.write(stream, chunk),
-      },
-    );
-    this.execution = execution;
-    if (this.stopReason !== undefined) execution.stop(this.deps.killGraceMs());
-    if (job.timeoutMs !== null && job.timeoutMs > 0) {
-      this.timeoutTimer = setTimeout(() => this.stop('timeout'), job.timeoutMs);
-    }
+    const timeoutLeft = job.timeoutMs === null ? null : job.timeoutMs - (Date.now() - (job.startedAt ?? Date.now()));
+    const timer = timeoutLeft === null ? undefined : setTimeout(() => this.stop('timeout'), Math.max(0, timeoutLeft));
     const result = await execution.done;
-    clearTimeout(this.timeoutTimer);
+    clearTimeout(timer);
     const logLines = this.writer.finish();
     const outcome = outcomeOf(result, this.stopReason, job.timeoutMs);
     jobs.finish(job.id, {

@@ -9,13 +9,23 @@ import { GetSettingsRequest, UpdateSettingsRequest } from '../protocol/settings'
 import type { Settings } from '../settings';
 import type { JobStore } from '../store/jobStore';
 import type { LogStore } from '../store/logStore';
+import {
+  DeleteVariableRequest,
+  GetVariableRequest,
+  ListVariablesRequest,
+  SetVariableRequest,
+} from '../protocol/variables';
+import type { Variables } from '../variables';
 import type { ClientSession } from './clientSession';
 import {
+  deleteVariableSchema,
   emptySchema,
   getJobSchema,
+  getVariableSchema,
   listJobsSchema,
   readLogsSchema,
   runJobSchema,
+  setVariableSchema,
   subscribeLogsSchema,
   unsubscribeLogsSchema,
   updateSettingsSchema,
@@ -27,6 +37,7 @@ export interface HandlerDeps {
   logs: LogStore;
   hub: LogHub;
   settings: Settings;
+  variables: Variables;
   status: () => DaemonStatusResult;
   requestShutdown: () => void;
 }
@@ -76,6 +87,14 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
     hub.subscribe(session, jobId, afterSeq);
   });
   session.handle(UnsubscribeLogsRequest, unsubscribeLogsSchema, ({ jobId }) => hub.unsubscribe(session.id, jobId));
+
+  const { variables } = deps;
+  session.handle(ListVariablesRequest, emptySchema, () => ({ variables: variables.list() }));
+  session.handle(GetVariableRequest, getVariableSchema, ({ key, reveal }) => variables.require(key, reveal ?? false));
+  session.handle(SetVariableRequest, setVariableSchema, ({ key, value, secret, description }) =>
+    variables.set(key, value, { secret, description }),
+  );
+  session.handle(DeleteVariableRequest, deleteVariableSchema, ({ key }) => variables.delete(key));
 
   session.handle0(GetSettingsRequest, () => deps.settings.get());
   session.handle(UpdateSettingsRequest, updateSettingsSchema, (changes) => {

@@ -32,7 +32,31 @@ export const runJobSchema = z.strictObject({
   timeoutMs: z.optional(count(1, 7 * DAY_MS)),
   name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   subscribeLogs: z.optional(z.boolean()),
+  input: z.optional(z.unknown()),
+  inputFromJob: z.optional(jobId),
+  network: z.optional(z.boolean()),
+  limits: z.optional(
+    z.strictObject({
+      memoryMb: z.optional(count(6, 1024 * 1024)),
+      cpus: z.optional(z.number().check(z.positive(), z.maximum(1024))),
+      pids: z.optional(count(1, 1_000_000)),
+    }),
+  ),
+  image: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
 });
+
+const variableKey = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,200}$/, 'variable names are letters, digits, _ . - (at most 200)'));
+
+export const getVariableSchema = z.strictObject({ key: variableKey, reveal: z.optional(z.boolean()) });
+
+export const setVariableSchema = z.strictObject({
+  key: variableKey,
+  value: z.unknown(),
+  secret: z.optional(z.boolean()),
+  description: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+export const deleteVariableSchema = z.strictObject({ key: variableKey });
 
 export const getJobSchema = z.strictObject({ id: jobId });
 

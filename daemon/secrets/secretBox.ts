@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { errnoCode } from '../errors';
 
@@ -25,6 +25,11 @@ export class SecretBox {
       throw new Error(`${keyFile} does not hold a ${KEY_BYTES}-byte key; restore it from a backup`);
     }
     return new SecretBox(key);
+  }
+
+  /** A key for another purpose (e.g. signing execution tokens), derived from the master key. */
+  deriveKey(purpose: string): Uint8Array {
+    return new Uint8Array(hkdfSync('sha256', this.key, Buffer.alloc(0), `cronium:${purpose}`, KEY_BYTES));
   }
 
   seal(plain: string): string {

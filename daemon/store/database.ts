@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import m0001 from './migrations/0001_init.sql';
+import m0002 from './migrations/0002_runtime_api.sql';
 
 /** The daemon's SQLite connection. Only `store/` imports better-sqlite3. */
 export type Db = Database.Database;
 
 /** Migrations in order; a landed migration is never edited, a change is a new file. */
-const MIGRATIONS: readonly string[] = [m0001];
+const MIGRATIONS: readonly string[] = [m0001, m0002];
 
 export function openDatabase(file: string): Db {
   const db = new Database(file);

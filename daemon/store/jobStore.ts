@@ -1,3 +1,4 @@
+import type { ContainerOptions } from '../executors/executor';
 import type { JobErrorDto, JobStatus, Runtime, Target } from '../protocol/dto';
 import type { Db } from './database';
 
@@ -26,6 +27,16 @@ export interface JobRecord {
   lastError: string | null;
   error: JobErrorDto | null;
   logLines: number;
+  eventId: string | null;
+  /** JSON given to `cronium.input()`. */
+  input: unknown;
+  /** JSON the job sent with `cronium.output()`; undefined until it does. */
+  output: unknown;
+  /** What the job set with `setCondition`, or null. */
+  condition: boolean | null;
+  container: ContainerOptions | null;
+  containerId: string | null;
+  storedBytes: { stdout: number; stderr: number };
 }
 
 export type NewJob = Pick<
@@ -42,6 +53,9 @@ export type NewJob = Pick<
   | 'envKeys'
   | 'timeoutMs'
   | 'createdAt'
+  | 'eventId'
+  | 'input'
+  | 'container'
 >;
 
 /** How a job ended; written once by {@link JobStore.finish}. */
@@ -79,7 +93,17 @@ interface JobRow {
   last_error: string | null;
   error_json: string | null;
   log_lines: number;
+  event_id: string | null;
+  input_json: string | null;
+  output_json: string | null;
+  condition: number | null;
+  container_json: string | null;
+  container_id: string | null;
+  stdout_bytes: number;
+  stderr_bytes: number;
 }
+
+const parseJson = (text: string | null): unknown => (text === null ? undefined : (JSON.parse(text) as unknown));
 
 function fromRow(row: JobRow): JobRecord {
   return {
@@ -106,6 +130,13 @@ function fromRow(row: JobRow): JobRecord {
     lastError: row.last_error,
     error: row.error_json === null ? null : (JSON.parse(row.error_json) as JobErrorDto),
     logLines: row.log_lines,
+    eventId: row.event_id,
+    input: parseJson(row.input_json),
+    output: parseJson(row.output_json),
+    condition: row.condition === null ? null : row.condition === 1,
+    container: (parseJson(row.container_json) as ContainerOptions | undefined) ?? null,
+    containerId: row.container_id,
+    storedBytes: { stdout: row.stdout_bytes, stderr: row.stderr_bytes },
   };
 }
 
@@ -120,9 +151,9 @@ export class JobStore {
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO jobs (id, name, runtime, target, requested_target, status, script, script_name, cwd,
-                           env_sealed, env_keys, timeout_ms, created_at)
+                           env_sealed, env_keys, timeout_ms, created_at, event_id, input_json, container_json)
          VALUES (@id, @name, @runtime, @target, @requestedTarget, 'queued', @script, @scriptName, @cwd,
-                 @envSealed, @envKeys, @timeoutMs, @createdAt)`,
+                 @envSealed, @envKeys, @timeoutMs, @createdAt, @eventId, @inputJson, @containerJson)`,
       ),
       get: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
       list: db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY rowid DESC LIMIT ?'),
@@ -135,9 +166,15 @@ export class JobStore {
          WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY rowid LIMIT 1)
          RETURNING *`,
       ),
-      markRunning: db.prepare<[number, number | null, string | null, string]>(
-        `UPDATE jobs SET status = 'running', started_at = ?, pid = ?, pid_start = ? WHERE id = ? AND status = 'claimed'`,
+      markRunning: db.prepare<[number, number | null, string | null, string | null, string]>(
+        `UPDATE jobs SET status = 'running', started_at = ?, pid = ?, pid_start = ?, container_id = ?
+         WHERE id = ? AND status = 'claimed'`,
       ),
+      progress: db.prepare<[number, number, number, string]>(
+        'UPDATE jobs SET log_lines = ?, stdout_bytes = ?, stderr_bytes = ? WHERE id = ?',
+      ),
+      setOutput: db.prepare<[string, string]>('UPDATE jobs SET output_json = ? WHERE id = ?'),
+      setCondition: db.prepare<[number, string]>('UPDATE jobs SET condition = ? WHERE id = ?'),
       finish: db.prepare(
         `UPDATE jobs SET status = @status, finished_at = @finishedAt, exit_code = @exitCode, signal = @signal,
                          last_error = @lastError, error_json = @errorJson, log_lines = @logLines
@@ -149,7 +186,13 @@ export class JobStore {
   }
 
   insert(job: NewJob): JobRecord {
-    this.stmts.insert.run({ ...job, envKeys: JSON.stringify(job.envKeys) });
+    const { input, container, ...rest } = job;
+    this.stmts.insert.run({
+      ...rest,
+      envKeys: JSON.stringify(job.envKeys),
+      inputJson: input === undefined ? null : JSON.stringify(input),
+      containerJson: container === null ? null : JSON.stringify(container),
+    });
     return this.get(job.id) as JobRecord;
   }
 
@@ -169,8 +212,21 @@ export class JobStore {
     return row && fromRow(row);
   }
 
-  markRunning(id: string, startedAt: number, pid: number | null, pidStart: string | null): void {
-    this.stmts.markRunning.run(startedAt, pid, pidStart, id);
+  markRunning(id: string, startedAt: number, pid: number | null, pidStart: string | null, containerId: string | null): void {
+    this.stmts.markRunning.run(startedAt, pid, pidStart, containerId, id);
+  }
+
+  /** Lines and per-stream bytes stored so far, written with each log batch. */
+  progress(id: string, logLines: number, bytes: { stdout: number; stderr: number }): void {
+    this.stmts.progress.run(logLines, bytes.stdout, bytes.stderr, id);
+  }
+
+  setOutput(id: string, output: unknown): void {
+    this.stmts.setOutput.run(JSON.stringify(output ?? null), id);
+  }
+
+  setCondition(id: string, condition: boolean): void {
+    this.stmts.setCondition.run(condition ? 1 : 0, id);
   }
 
   /** Records how a job ended. Returns false when it had already ended (the first outcome wins). */

@@ -15,6 +15,13 @@ interface RunOptions {
   cwd?: string;
   name?: string;
   json?: boolean;
+  input?: string;
+  inputFrom?: string;
+  network?: boolean;
+  memory?: string;
+  cpus?: string;
+  pids?: string;
+  image?: string;
 }
 
 export function registerRunCommand(program: Command, context: () => CliContext): void {
@@ -28,6 +35,13 @@ export function registerRunCommand(program: Command, context: () => CliContext):
     .option('--timeout <duration>', 'kill the job after this long, e.g. 30s, 5m, 1h')
     .option('--cwd <dir>', 'working directory of the job (default: the current one)')
     .option('--name <name>', 'job name (default: the file name)')
+    .option('--input <json>', "JSON the script reads with cronium.input()")
+    .option('--input-from <job>', 'use the output of that job as the input')
+    .option('--network', 'container jobs: allow network access (default: none)')
+    .option('--memory <mb>', 'container jobs: memory limit in MiB (default 512)')
+    .option('--cpus <n>', 'container jobs: CPU limit (default 0.5)')
+    .option('--pids <n>', 'container jobs: process limit (default 100)')
+    .option('--image <image>', 'container jobs: image instead of the runtime default')
     .option('--json', 'print the final job record instead of the output')
     .action(async (file: string, options: RunOptions) => {
       const request = buildRequest(file, options);
@@ -70,9 +84,33 @@ function buildRequest(file: string, options: RunOptions) {
   if (options.runtime !== undefined && !['bash', 'python', 'node'].includes(options.runtime)) {
     throw new UsageError(`Unknown --runtime "${options.runtime}"; use bash, python or node`);
   }
+  let input: unknown;
+  if (options.input !== undefined) {
+    try {
+      input = JSON.parse(options.input) as unknown;
+    } catch {
+      throw new UsageError(`--input is not JSON: ${options.input}; e.g. --input '{"name":"x"}'`);
+    }
+  }
+  const number = (text: string | undefined, option: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a positive number, not "${text}"`);
+    return n;
+  };
+  const limits = {
+    memoryMb: number(options.memory, '--memory'),
+    cpus: number(options.cpus, '--cpus'),
+    pids: number(options.pids, '--pids'),
+  };
   return {
     content,
     fileName: path,
+    input,
+    inputFromJob: options.inputFrom,
+    network: options.network,
+    limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,
+    image: options.image,
     runtime: options.runtime,
     target: options.target,
     env: parseEnvPairs(options.env),

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { ContainerError } from './containerErrors';
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+/** How to reach an engine, and how to name that place in a message to the user. */
+export interface DockerEndpoint {
+  options: Dockerode.DockerOptions;
+  /** `/var/run/docker.sock`, `tcp://host:2375`, `ssh://user@host` … */
+  where: string;
+}
+
+/**
+ * Reads a Docker host as users write it (the `cronium.docker.host` setting or `DOCKER_HOST`): a unix socket
+ * path, `unix://`, `npipe://`, `tcp://` (TLS when `DOCKER_TLS_VERIFY=1` or port 2376, certificates from
+ * `DOCKER_CERT_PATH`) or `ssh://user@host[:port]` (keys from `SSH_AUTH_SOCK`).
+ */
+export function dockerEndpoint(host?: string, env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
+  const value = (host ?? env.DOCKER_HOST ?? '').trim();
+  if (value === '') return { options: { socketPath: DEFAULT_SOCKET }, where: DEFAULT_SOCKET };
+  if (value.startsWith('/')) return { options: { socketPath: value }, where: value };
+  if (value.startsWith('unix://')) {
+    const socketPath = value.slice('unix://'.length) || DEFAULT_SOCKET;
+    return { options: { socketPath }, where: socketPath };
+  }
+  if (value.startsWith('npipe://')) {
+    const socketPath = value.slice('npipe://'.length) || '//./pipe/docker_engine';
+    return { options: { socketPath }, where: socketPath };
+  }
+  let url: URL;
+  try {
+    url = new URL(value.includes('://') ? value : `tcp://${value}`);
+  } catch {
+    throw badHost(value);
+  }
+  if (url.protocol === 'ssh:') {
+    return {
+      options: {
+        protocol: 'ssh',
+        host: url.hostname,
+        port: url.port || 22,
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        sshOptions: { agent: env.SSH_AUTH_SOCK },
+      },
+      where: `ssh://${url.username ? `${url.username}@` : ''}${url.host}`,
+    };
+  }
+  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
+    const port = url.port || (url.protocol === 'https:' ? '2376' : '2375');
+    const tls = url.protocol === 'https:' || env.DOCKER_TLS_VERIFY === '1' || port === '2376';
+    return {
+      options: { protocol: tls ? 'https' : 'http', host: url.hostname, port, ...(tls ? tlsFiles(env) : {}) },
+      where: `${url.protocol === 'https:' ? 'https' : 'tcp'}://${url.hostname}:${port}`,
+    };
+  }
+  throw badHost(value);
+}
+
+/** A dockerode client for `host` (else `DOCKER_HOST`, else the default socket). */
+export function dockerFromEnv(host?: string): Dockerode {
+  return new Dockerode(dockerEndpoint(host).options);
+}
+
+/** Where a client made by {@link dockerFromEnv} (or by hand) talks to, for messages. */
+export function describeDocker(docker: Dockerode): string {
+  const modem: unknown = docker.modem;
+  if (typeof modem !== 'object' || modem === null) return 'the Docker engine';
+  const fields = modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
+  if (typeof fields.socketPath === 'string') return fields.socketPath;
+  if (typeof fields.host === 'string') {
+    const scheme = fields.protocol === 'ssh' ? 'ssh' : fields.protocol === 'https' ? 'https' : 'tcp';
+    return `${scheme}://${fields.host}${fields.port ? `:${String(fields.port)}` : ''}`;
+  }
+  return DEFAULT_SOCKET;
+}
+
+function tlsFiles(env: NodeJS.ProcessEnv): Pick<Dockerode.DockerOptions, 'ca' | 'cert' | 'key'> {
+  const dir = env.DOCKER_CERT_PATH;
+  if (dir === undefined || dir === '') return {};
+  try {
+    return {
+      ca: readFileSync(join(dir, 'ca.pem')),
+      cert: readFileSync(join(dir, 'cert.pem')),
+      key: readFileSync(join(dir, 'key.pem')),
+    };
+  } catch (e) {
+    throw new ContainerError('docker_unreachable', `Cannot read the TLS certificates in DOCKER_CERT_PATH=${dir}`, { cause: e });
+  }
+}
+
+function badHost(value: string): ContainerError {
+  return new ContainerError(
+    'docker_unreachable',
+    `Docker host "${value}" is not a socket path, unix://, tcp:// or ssh:// address — fix cronium.docker.host or DOCKER_HOST`,
+  );
+}

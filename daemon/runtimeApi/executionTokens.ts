@@ -1,0 +1,48 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+/** What an execution token proves. */
+export interface ExecutionClaims {
+  executionId: string;
+  jobId: string;
+  eventId: string | null;
+}
+
+const ISSUER = 'cronium-daemon';
+const AUDIENCE = 'cronium-runtime-api';
+
+/** Why a token was refused; `expired` gets its own message so users know to re-run, not to debug. */
+export type TokenProblem = 'missing' | 'expired' | 'invalid';
+
+/** HS256 tokens scoped to one execution, signed with a key derived from the home's master key. */
+export class ExecutionTokens {
+  constructor(private readonly key: Uint8Array) {}
+
+  issue(claims: ExecutionClaims, expiresInSeconds: number): Promise<string> {
+    return new SignJWT({ jobId: claims.jobId, eventId: claims.eventId, scope: 'execution' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.executionId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + Math.ceil(expiresInSeconds))
+      .sign(this.key);
+  }
+
+  async verify(token: string | undefined): Promise<ExecutionClaims | TokenProblem> {
+    if (token === undefined || token.length === 0) return 'missing';
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      if (payload.scope !== 'execution' || typeof payload.sub !== 'string' || typeof payload.jobId !== 'string') {
+        return 'invalid';
+      }
+      return { executionId: payload.sub, jobId: payload.jobId, eventId: typeof payload.eventId === 'string' ? payload.eventId : null };
+    } catch (e) {
+      return e instanceof errors.JWTExpired ? 'expired' : 'invalid';
+    }
+  }
+}
+
+/** Token lifetime: the job's timeout plus a margin, or a day for jobs without one. */
+export function tokenLifetimeSeconds(timeoutMs: number | null): number {
+  return timeoutMs === null ? 24 * 60 * 60 : Math.ceil(timeoutMs / 1000) + 5 * 60;
+}

@@ -1,0 +1,123 @@
+import { coerceError } from '../errors';
+import { isTerminalStatus } from '../protocol/dto';
+import type { JobRecord, JobStore } from '../store/jobStore';
+import type { Variables } from '../variables';
+import type { ExecutionClaims, ExecutionTokens } from './executionTokens';
+import type { RateLimiter } from './rateLimiter';
+import type { RuntimeRequest, RuntimeRequestHandler, RuntimeResponse } from './types';
+
+export interface RuntimeApiDeps {
+  tokens: ExecutionTokens;
+  jobs: JobStore;
+  variables: Variables;
+  limiter: RateLimiter;
+  onError: (message: string) => void;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const ROUTE = /^\/executions\/([^/]+)\/(input|output|condition|context|variables\/([^/]+))$/;
+
+function reply(status: number, body: unknown, headers: Record<string, string> = {}): RuntimeResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+function fail(status: number, code: string, message: string, headers?: Record<string, string>): RuntimeResponse {
+  return reply(status, { success: false, error: { code, message } }, headers);
+}
+
+/**
+ * The HTTP API behind the script helpers (DESIGN §3): input, output, variables, condition, context.
+ * A token is scoped to one execution: it gets 403 on any other, 401 when forged or expired.
+ */
+export function createRuntimeApiHandler(deps: RuntimeApiDeps): RuntimeRequestHandler {
+  return async (request) => {
+    try {
+      return await route(deps, request);
+    } catch (e) {
+      deps.onError(`runtime API ${request.method} ${request.path}: ${coerceError(e).stack ?? e}`);
+      return fail(500, 'internal', 'Internal error in the Cronium runtime API; see the daemon log');
+    }
+  };
+}
+
+async function route(deps: RuntimeApiDeps, request: RuntimeRequest): Promise<RuntimeResponse> {
+  const path = request.path.split('?')[0];
+  if (path === '/health' && request.method === 'GET') return reply(200, { status: 'ok' });
+  const match = ROUTE.exec(path);
+  if (match === null) return fail(404, 'not_found', `No runtime API endpoint ${request.method} ${path}`);
+  const [, executionId, resource, encodedKey] = match;
+
+  const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const claims = await deps.tokens.verify(bearer);
+  if (claims === 'missing') return fail(401, 'unauthorized', 'Missing execution token (Authorization: Bearer …)');
+  if (claims === 'expired') return fail(401, 'token_expired', 'The execution token has expired');
+  if (claims === 'invalid') return fail(401, 'unauthorized', 'Invalid execution token');
+  if (claims.executionId !== decodeURIComponent(executionId)) {
+    return fail(403, 'forbidden', 'This execution token is for another execution');
+  }
+  const limit = deps.limiter.take(claims.executionId);
+  if (!limit.ok) {
+    return fail(429, 'rate_limited', 'Too many runtime API requests', { 'retry-after': String(limit.retryAfterSeconds) });
+  }
+  const job = deps.jobs.get(claims.jobId);
+  if (job === undefined) return fail(404, 'not_found', 'The execution no longer exists');
+
+  const key = encodedKey === undefined ? undefined : decodeURIComponent(encodedKey);
+  const endpoint = `${request.method} ${key === undefined ? resource : 'variables'}`;
+  switch (endpoint) {
+    case 'GET input':
+      return reply(200, { success: true, data: job.input ?? null });
+    case 'GET context':
+      return reply(200, { success: true, data: context(job, claims) });
+    case 'GET variables': {
+      const value = deps.variables.get(key as string);
+      if (value === undefined) return fail(404, 'not_found', `No variable ${key}`);
+      return reply(200, { success: true, data: { key, value } });
+    }
+    case 'POST output':
+    case 'POST condition':
+    case 'PUT variables':
+      return write(deps, job, endpoint, key, request.body);
+    default:
+      return fail(405, 'method_not_allowed', `${request.method} is not allowed on ${path}`);
+  }
+}
+
+function write(deps: RuntimeApiDeps, job: JobRecord, endpoint: string, key: string | undefined, raw: Buffer): RuntimeResponse {
+  if (isTerminalStatus(job.status)) return fail(409, 'execution_finished', 'The execution has already finished');
+  let body: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    body = parsed as Record<string, unknown>;
+  } catch {
+    return fail(400, 'bad_request', 'The body must be a JSON object');
+  }
+  if (endpoint === 'POST output') {
+    if (!('data' in body)) return fail(400, 'bad_request', 'Expected {"data": …}');
+    deps.jobs.setOutput(job.id, body.data);
+  } else if (endpoint === 'POST condition') {
+    if (typeof body.condition !== 'boolean') return fail(400, 'bad_request', 'Expected {"condition": true|false}');
+    deps.jobs.setCondition(job.id, body.condition);
+  } else {
+    if (!('value' in body)) return fail(400, 'bad_request', 'Expected {"value": …}');
+    if (!/^[A-Za-z0-9_.-]{1,200}$/.test(key as string)) return fail(400, 'bad_request', 'Variable names are letters, digits, _ . -');
+    deps.variables.set(key as string, body.value);
+  }
+  return reply(200, { success: true });
+}
+
+function context(job: JobRecord, claims: ExecutionClaims): Record<string, unknown> {
+  return {
+    executionId: claims.executionId,
+    jobId: job.id,
+    eventId: job.eventId,
+    eventName: job.name,
+    name: job.name,
+    runtime: job.runtime,
+    target: job.target,
+    status: job.status,
+    startedAt: job.startedAt === null ? null : new Date(job.startedAt).toISOString(),
+    timeoutMs: job.timeoutMs,
+  };
+}
