@@ -3,7 +3,22 @@ import type { DaemonSettings } from './protocol/settings';
 import type { SettingsStore } from './store/settingsStore';
 
 export function defaultSettings(): DaemonSettings {
-  return { concurrency: availableParallelism() * 2, killGraceMs: 5000, defaultTimeoutMs: 0 };
+  return {
+    concurrency: availableParallelism() * 2,
+    killGraceMs: 5000,
+    defaultTimeoutMs: 0,
+    dockerHost: '',
+    imageBash: 'cronium/bash:latest',
+    imagePython: 'cronium/python:latest',
+    imageNode: 'cronium/node:latest',
+    imageSidecar: 'cronium/sidecar:latest',
+  };
+}
+
+/** Image of a runtime (or the sidecar): the environment variable wins over the setting. */
+export function imageFor(settings: DaemonSettings, kind: 'bash' | 'python' | 'node' | 'sidecar', env = process.env): string {
+  const key = { bash: 'imageBash', python: 'imagePython', node: 'imageNode', sidecar: 'imageSidecar' } as const;
+  return env[`CRONIUM_IMAGE_${kind.toUpperCase()}`] || settings[key[kind]];
 }
 
 /** Settings with their defaults, cached in memory: the queue reads them on every claim. */
@@ -11,12 +26,13 @@ export class Settings {
   private current: DaemonSettings;
 
   constructor(private readonly store: SettingsStore) {
-    const stored: Partial<DaemonSettings> = {};
-    for (const key of Object.keys(defaultSettings()) as (keyof DaemonSettings)[]) {
+    const defaults = defaultSettings();
+    const stored: Record<string, unknown> = {};
+    for (const key of Object.keys(defaults) as (keyof DaemonSettings)[]) {
       const value = store.get(key);
-      if (typeof value === 'number') stored[key] = value;
+      if (typeof value === typeof defaults[key]) stored[key] = value;
     }
-    this.current = { ...defaultSettings(), ...stored };
+    this.current = { ...defaults, ...(stored as Partial<DaemonSettings>) };
   }
 
   get(): DaemonSettings {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { Runtime } from '../protocol/dto';
 import { coerceError } from '../errors';
 import type {
@@ -79,9 +79,12 @@ export class LocalProcessExecutor implements Executor {
       case 'bash':
         return { command, args: [...base, file], env: { ...env, BASH_ENV: join(helpers, 'cronium.sh') } };
       case 'python':
-        return { command, args: [...base, join(helpers, 'cronium.py'), file], env };
-      case 'node':
-        return { command, args: [...base, '--require', join(helpers, 'cronium.js'), file], env };
+        // Unbuffered, or a script's prints reach the log only when its 8 KiB pipe buffer fills.
+        return { command, args: [...base, join(helpers, 'cronium.py'), file], env: { ...env, PYTHONUNBUFFERED: '1' } };
+      case 'node': {
+        const nodePath = env.NODE_PATH ? `${helpers}${delimiter}${env.NODE_PATH}` : helpers; // require('cronium')
+        return { command, args: [...base, '--require', join(helpers, 'cronium.js'), file], env: { ...env, NODE_PATH: nodePath } };
+      }
     }
   }
 

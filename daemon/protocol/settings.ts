@@ -9,6 +9,16 @@ export interface DaemonSettings {
   killGraceMs: number;
   /** Timeout of jobs that do not set one, in milliseconds; 0 means none. Default 0. */
   defaultTimeoutMs: number;
+  /**
+   * Docker engine for container jobs: a socket path, `unix://…`, `tcp://host:port` or `ssh://user@host`.
+   * Empty: `$DOCKER_HOST`, else /var/run/docker.sock.
+   */
+  dockerHost: string;
+  /** Images per runtime; `$CRONIUM_IMAGE_BASH` etc. win over these. */
+  imageBash: string;
+  imagePython: string;
+  imageNode: string;
+  imageSidecar: string;
 }
 
 /** Current settings. */

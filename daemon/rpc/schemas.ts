@@ -88,10 +88,17 @@ export const subscribeLogsSchema = z.strictObject({
 
 export const unsubscribeLogsSchema = z.strictObject({ jobId });
 
+const imageName = z.string().check(z.regex(/^[a-z0-9][\w.\-/:@]{0,254}$/, 'is not an image reference such as cronium/bash:latest'));
+
 export const updateSettingsSchema = z.strictObject({
   concurrency: z.optional(count(1, 256)),
   killGraceMs: z.optional(count(0, 10 * 60 * 1000)),
   defaultTimeoutMs: z.optional(count(0, 7 * DAY_MS)),
+  dockerHost: z.optional(z.string().check(z.maxLength(1024))),
+  imageBash: z.optional(imageName),
+  imagePython: z.optional(imageName),
+  imageNode: z.optional(imageName),
+  imageSidecar: z.optional(imageName),
 });
 
 /** The error zod throws from `parse`. */

@@ -4,7 +4,7 @@ import { printJson, type CliContext } from '../context';
 import { parseDuration, UsageError } from '../format';
 
 /** How each setting is typed on the command line. */
-const PARSERS: Record<keyof DaemonSettings, (text: string) => number> = {
+const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string> = {
   concurrency: (text) => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`concurrency must be a whole number from 1 to 256`);
@@ -12,6 +12,11 @@ const PARSERS: Record<keyof DaemonSettings, (text: string) => number> = {
   },
   killGraceMs: (text) => parseDuration(text, 'killGraceMs'),
   defaultTimeoutMs: (text) => (text === '0' || text === 'none' ? 0 : parseDuration(text, 'defaultTimeoutMs')),
+  dockerHost: (text) => text,
+  imageBash: (text) => text,
+  imagePython: (text) => text,
+  imageNode: (text) => text,
+  imageSidecar: (text) => text,
 };
 
 export function registerSettingsCommand(program: Command, context: () => CliContext): void {
@@ -23,7 +28,7 @@ export function registerSettingsCommand(program: Command, context: () => CliCont
       const client = await context().client();
       const current = await client.connection.sendRequest(GetSettingsRequest);
       if (options.json) printJson(current);
-      else for (const [key, value] of Object.entries(current)) process.stdout.write(`${key.padEnd(17)} ${value}\n`);
+      else for (const [key, value] of Object.entries(current)) process.stdout.write(`${key.padEnd(17)} ${value === '' ? '(default)' : value}\n`);
     });
 
   settings

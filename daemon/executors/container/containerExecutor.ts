@@ -1,0 +1,127 @@
+import type Dockerode from 'dockerode';
+import type { Runtime } from '../../protocol/dto';
+import type { RuntimeRequestHandler } from '../../runtimeApi/types';
+import type {
+  Execution,
+  ExecutionHooks,
+  ExecutionSpec,
+  Executor,
+  LostExecution,
+  RecoveredExecution,
+} from '../executor';
+import { dockerStatus } from './containerErrors';
+import { recoverContainers } from './containerRecovery';
+import { ContainerRun, type RunContext } from './containerRun';
+import { DEFAULT_CONTAINER_OPTIONS } from './containerSpecs';
+import { describeDocker, dockerFromEnv } from './dockerHost';
+import { type ExecutorLogger, silentLogger } from './executorLogger';
+import { asContainerError, startFresh } from './freshStart';
+
+/** Image names by runtime, plus the sidecar's. */
+export type ImageFor = (kind: Runtime | 'sidecar') => string;
+
+/** `CRONIUM_IMAGE_<KIND>` if set, else `cronium/<kind>:latest` (runtime-images/README.md). */
+export function defaultImages(env: NodeJS.ProcessEnv = process.env): ImageFor {
+  return (kind) => env[`CRONIUM_IMAGE_${kind.toUpperCase()}`] || `cronium/${kind}:latest`;
+}
+
+export interface ContainerExecutorOptions {
+  /** A client for the engine; default {@link dockerFromEnv}(`dockerHost`). */
+  docker?: Dockerode;
+  /** `cronium.docker.host`: socket path, tcp:// or ssh://; used when `docker` is not given. */
+  dockerHost?: string;
+  images: ImageFor;
+  runtimeApi: RuntimeRequestHandler;
+  /** Label value that marks this daemon home's containers and networks (`cronium.daemon`). */
+  daemonId: string;
+  logger?: ExecutorLogger;
+  /** Bound on removing a job's resources before `done` resolves anyway (default 20 s). */
+  cleanupTimeoutMs?: number;
+  /** How long an `available()` answer is reused (default 5 s). */
+  availabilityTtlMs?: number;
+}
+
+type Availability = { ok: true } | { ok: false; reason: string };
+
+const PING_TIMEOUT_MS = 3000;
+
+/**
+ * Runs each job in a locked-down container on a network of its own, with a sidecar that relays the
+ * runtime API over its attached stdio (DESIGN §3, §4). Knows nothing of queues, stores or clients.
+ */
+export class ContainerExecutor implements Executor {
+  readonly kind = 'container';
+  private readonly ctx: RunContext;
+  private readonly images: ImageFor;
+  private readonly daemonId: string;
+  private readonly availabilityTtlMs: number;
+  private availability: { at: number; answer: Promise<Availability> } | undefined;
+
+  constructor(options: ContainerExecutorOptions) {
+    this.ctx = {
+      docker: options.docker ?? dockerFromEnv(options.dockerHost),
+      runtimeApi: options.runtimeApi,
+      logger: options.logger ?? silentLogger,
+      cleanupTimeoutMs: options.cleanupTimeoutMs ?? 20_000,
+    };
+    this.images = options.images;
+    this.daemonId = options.daemonId;
+    this.availabilityTtlMs = options.availabilityTtlMs ?? 5000;
+  }
+
+  available(): Promise<Availability> {
+    const now = Date.now();
+    if (this.availability === undefined || now - this.availability.at > this.availabilityTtlMs) {
+      this.availability = { at: now, answer: this.checkAvailability() };
+    }
+    return this.availability.answer;
+  }
+
+  start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
+    const run = new ContainerRun(this.ctx, spec.jobId);
+    const options = spec.container ?? DEFAULT_CONTAINER_OPTIONS;
+    void startFresh(run, {
+      ctx: this.ctx,
+      daemonId: this.daemonId,
+      spec,
+      hooks,
+      jobImage: options.image ?? this.images(spec.runtime),
+      sidecarImage: this.images('sidecar'),
+      options,
+    });
+    return { done: run.done, stop: (graceMs) => run.stop(graceMs) };
+  }
+
+  recover(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
+    return recoverContainers(this.ctx, this.daemonId, lost, hooksFor);
+  }
+
+  private async checkAvailability(): Promise<Availability> {
+    const { docker } = this.ctx;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+      });
+      await Promise.race([docker.ping(), timeout]);
+    } catch (e) {
+      if (dockerStatus(e) === undefined) return { ok: false, reason: asContainerError(this.ctx, e).message };
+      return { ok: false, reason: `Docker at ${describeDocker(docker)} is not ready (${asContainerError(this.ctx, e).message})` };
+    } finally {
+      clearTimeout(timer);
+    }
+    const kinds: Array<Runtime | 'sidecar'> = ['bash', 'python', 'node', 'sidecar'];
+    const missing = await Promise.all(kinds.map((kind) => this.imageMissing(this.images(kind))));
+    const first = missing.find((name) => name !== undefined);
+    return first === undefined ? { ok: true } : { ok: false, reason: `image ${first} is missing — run runtime-images/build` };
+  }
+
+  private async imageMissing(image: string): Promise<string | undefined> {
+    try {
+      await this.ctx.docker.getImage(image).inspect();
+      return undefined;
+    } catch (e) {
+      return dockerStatus(e) === 404 ? image : undefined;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import type Dockerode from 'dockerode';
+import * as z from 'zod/mini';
+import { coerceError } from '../../errors';
+import type { ExecutionHooks, LostExecution, RecoveredExecution } from '../executor';
+import { ContainerError } from './containerErrors';
+import { ContainerRun, type RunContext } from './containerRun';
+import { LABEL } from './containerSpecs';
+import {
+  type ContainerSummary,
+  containerSummarySchema,
+  type NetworkSummary,
+  networkSummarySchema,
+  parseDocker,
+} from './dockerSchemas';
+import { removeContainer, removeNetwork } from './jobCleanup';
+import { deliverOutput } from './outputStream';
+
+/** States in which the engine still runs (or will run again) the container's process. */
+const ALIVE_STATES = new Set(['running', 'paused', 'restarting']);
+
+/**
+ * After a daemon restart: re-adopts the lost jobs whose container still runs, reports those that exited
+ * meanwhile (with the output the old daemon had not stored), and removes everything else this daemon
+ * home left behind. Output resumes after `storedBytes` of each stream, read back from the engine's log.
+ */
+export async function recoverContainers(
+  ctx: RunContext,
+  daemonId: string,
+  lost: LostExecution[],
+  hooksFor: (jobId: string) => ExecutionHooks,
+): Promise<RecoveredExecution[]> {
+  const { containers, networks } = await listDaemonResources(ctx.docker, daemonId);
+  const claimed = new Set<string>();
+  const results = await Promise.all(
+    lost.map((execution) => {
+      const own = containers.filter((c) => c.Labels[LABEL.job] === execution.jobId || matches(c, execution.containerId));
+      const ownNetworks = networks.filter((n) => n.Labels[LABEL.job] === execution.jobId);
+      for (const resource of [...own, ...ownNetworks]) claimed.add(resource.Id);
+      return recoverOne(ctx, execution, own, ownNetworks, hooksFor(execution.jobId));
+    }),
+  );
+  await removeOrphans(
+    ctx,
+    containers.filter((c) => !claimed.has(c.Id)),
+    networks.filter((n) => !claimed.has(n.Id)),
+  );
+  return results;
+}
+
+function matches(container: ContainerSummary, containerId: string | null): boolean {
+  return containerId !== null && containerId !== '' && container.Id.startsWith(containerId);
+}
+
+async function recoverOne(
+  ctx: RunContext,
+  lost: LostExecution,
+  containers: ContainerSummary[],
+  networks: NetworkSummary[],
+  hooks: ExecutionHooks,
+): Promise<RecoveredExecution> {
+  const job = containers.find((c) => c.Labels[LABEL.role] === 'job' || matches(c, lost.containerId));
+  const sidecar = containers.find((c) => c.Labels[LABEL.role] === 'sidecar');
+  const run = new ContainerRun(ctx, lost.jobId);
+  run.resources.containerId = job?.Id;
+  run.resources.sidecarId = sidecar?.Id;
+  // A job has one network; anything more with its label is a leftover and goes the same way.
+  run.resources.networkId = networks[0]?.Id;
+  await Promise.all(networks.slice(1).map((n) => removeNetwork(ctx.docker, n.Id, ctx.logger)));
+
+  if (job === undefined) {
+    await run.cleanUp({ exitCode: null, signal: null });
+    return { jobId: lost.jobId, state: 'gone' };
+  }
+  if (job.State === 'created') {
+    // The old daemon died between create and start: the script never ran.
+    const spawnError = new ContainerError('not_started', 'The daemon stopped before the container started; run the job again');
+    await run.cleanUp({ exitCode: null, signal: null, spawnError });
+    return { jobId: lost.jobId, state: 'exited', result: await run.done };
+  }
+  try {
+    const container = ctx.docker.getContainer(job.Id);
+    const logs = await container.logs({ follow: true, stdout: true, stderr: true, since: 0 });
+    const outputDone = deliverOutput(ctx.docker, logs, (name, chunk) => hooks.onOutput(name, chunk), lost.storedBytes);
+    const waitResult = container.wait();
+    waitResult.catch(() => undefined);
+    run.attachContainer(container);
+    if (ALIVE_STATES.has(job.State) && sidecar?.State === 'running') await relinkSidecar(ctx, run, sidecar.Id);
+    void run.finish(waitResult, outputDone);
+  } catch (e) {
+    ctx.logger.error(`could not re-adopt the container of ${lost.jobId}: ${coerceError(e).message}`);
+    await run.cleanUp({ exitCode: null, signal: null });
+    return { jobId: lost.jobId, state: 'gone' };
+  }
+  if (ALIVE_STATES.has(job.State)) {
+    ctx.logger.info(`re-adopted the running container of ${lost.jobId}`);
+    return { jobId: lost.jobId, state: 'adopted', execution: { done: run.done, stop: (graceMs) => run.stop(graceMs) } };
+  }
+  return { jobId: lost.jobId, state: 'exited', result: await run.done };
+}
+
+/** Attaches to the running relay again and has it repeat the requests the old daemon never answered. */
+async function relinkSidecar(ctx: RunContext, run: ContainerRun, sidecarId: string): Promise<void> {
+  try {
+    const stream = await ctx.docker
+      .getContainer(sidecarId)
+      .attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    run.linkSidecar(stream, false).resync();
+  } catch (e) {
+    ctx.logger.warn(`runtime API of ${run.jobId} stays unreachable: its sidecar could not be re-attached (${coerceError(e).message})`);
+  }
+}
+
+async function removeOrphans(ctx: RunContext, containers: ContainerSummary[], networks: NetworkSummary[]): Promise<void> {
+  if (containers.length + networks.length > 0) {
+    ctx.logger.info(`removing ${containers.length} container(s) and ${networks.length} network(s) left by an earlier daemon`);
+  }
+  await Promise.all(containers.map((c) => removeContainer(ctx.docker, c.Id, ctx.logger)));
+  await Promise.all(networks.map((n) => removeNetwork(ctx.docker, n.Id, ctx.logger)));
+}
+
+/** Every container and network labelled as belonging to this daemon home. */
+export async function listDaemonResources(
+  docker: Dockerode,
+  daemonId: string,
+): Promise<{ containers: ContainerSummary[]; networks: NetworkSummary[] }> {
+  const filters = { label: [`${LABEL.daemon}=${daemonId}`] };
+  const [containers, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+  ]);
+  return {
+    containers: parseDocker(z.array(containerSummarySchema), containers, 'container list'),
+    networks: parseDocker(z.array(networkSummarySchema), networks, 'network list'),
+  };
+}

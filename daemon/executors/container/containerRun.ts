@@ -1,0 +1,157 @@
+import { constants } from 'node:os';
+import type Dockerode from 'dockerode';
+import { coerceError } from '../../errors';
+import type { RuntimeRequestHandler } from '../../runtimeApi/types';
+import type { Execution, ExecutionResult } from '../executor';
+import { ContainerError, dockerStatus } from './containerErrors';
+import { containerInspectSchema, parseDocker, waitResultSchema } from './dockerSchemas';
+import type { ExecutorLogger } from './executorLogger';
+import { type JobResources, removeJobResources } from './jobCleanup';
+import { SidecarLink } from './sidecarLink';
+
+/** What every run of one executor shares. */
+export interface RunContext {
+  docker: Dockerode;
+  runtimeApi: RuntimeRequestHandler;
+  logger: ExecutorLogger;
+  /** Bound on removing a job's containers and network before `done` resolves anyway. */
+  cleanupTimeoutMs: number;
+}
+
+/** After the container exited, how long its output may take to drain before cleanup goes ahead. */
+const OUTPUT_DRAIN_MS = 10_000;
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
+
+/**
+ * One container job from setup (or re-adoption) to cleanup. `done` resolves after the job's containers
+ * and network were removed, whatever path it took (success, failure, stop, setup error).
+ */
+export class ContainerRun implements Execution {
+  readonly done: Promise<ExecutionResult>;
+  readonly resources: JobResources = {};
+  private container: Dockerode.Container | undefined;
+  private stopGraceMs: number | undefined;
+  private stopping: Promise<void> | undefined;
+  private resolveDone: (result: ExecutionResult) => void = () => undefined;
+  /** Milestones for the debug log line that says where a job's time went. */
+  private readonly times: { created: number; running?: number; exited?: number } = { created: Date.now() };
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly jobId: string,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** True once stop() was called: setup checks it between steps and gives up instead of starting the job. */
+  get stopRequested(): boolean {
+    return this.stopGraceMs !== undefined;
+  }
+
+  stop(graceMs: number): void {
+    const first = this.stopGraceMs === undefined;
+    this.stopGraceMs = Math.min(graceMs, this.stopGraceMs ?? graceMs);
+    // A second, harder stop (grace 0 at daemon shutdown) kills at once, even while a graceful stop waits.
+    if (this.container !== undefined && (first || graceMs === 0)) this.stopContainer(this.container, graceMs);
+  }
+
+  /** The job container runs (fresh start or re-adopted): stop() now acts on it. */
+  attachContainer(container: Dockerode.Container): void {
+    this.container = container;
+    this.times.running = Date.now();
+    if (this.stopGraceMs !== undefined) this.stopContainer(container, this.stopGraceMs);
+  }
+
+  /** Serves the runtime API for this job through its sidecar, whose stdio is attached with `hijack`. */
+  linkSidecar(stream: NodeJS.ReadWriteStream, fresh: boolean): SidecarLink {
+    return new SidecarLink(this.ctx.docker, stream, this.ctx.runtimeApi, this.ctx.logger, this.jobId, fresh);
+  }
+
+  /**
+   * Waits for the running job container to exit and its output to be read, then cleans up and resolves
+   * `done`. `waitResult` is the engine's wait call, made right after start so no exit is missed.
+   */
+  async finish(waitResult: Promise<unknown>, outputDone: Promise<void>): Promise<void> {
+    let result: ExecutionResult;
+    try {
+      const { StatusCode } = parseDocker(waitResultSchema, await waitResult, 'container wait');
+      this.times.exited = Date.now();
+      await withinMs(outputDone, OUTPUT_DRAIN_MS);
+      result = await this.resultFor(StatusCode);
+    } catch (e) {
+      this.ctx.logger.error(`lost track of the container of ${this.jobId}: ${coerceError(e).message}`);
+      result = { exitCode: null, signal: null };
+    }
+    await this.cleanUp(result);
+  }
+
+  /** Ends a run that never got as far as its script: cleans up and reports why. */
+  async fail(error: unknown): Promise<void> {
+    const spawnError = ContainerError.is(error) ? error : new ContainerError('setup_failed', coerceError(error).message, { cause: error });
+    await this.cleanUp({ exitCode: null, signal: null, spawnError });
+  }
+
+  /** Ends a run that was stopped before its job container ran. */
+  async abandon(): Promise<void> {
+    await this.cleanUp({ exitCode: null, signal: 'SIGTERM' });
+  }
+
+  async cleanUp(result: ExecutionResult): Promise<void> {
+    await this.stopping;
+    const cleanupStarted = Date.now();
+    await removeJobResources(this.ctx.docker, this.resources, this.ctx.logger, this.ctx.cleanupTimeoutMs);
+    const { created, running, exited } = this.times;
+    this.ctx.logger.debug(
+      `container job ${this.jobId}: setup ${running === undefined ? '-' : running - created} ms, ` +
+        `run ${running === undefined || exited === undefined ? '-' : exited - running} ms, ` +
+        `cleanup ${Date.now() - cleanupStarted} ms`,
+    );
+    this.resolveDone(result);
+  }
+
+  /** Exit status to result: 128+n is reported as signal n only when we know a signal ended it. */
+  async resultFor(status: number): Promise<ExecutionResult> {
+    if (status <= 128 || this.container === undefined) return { exitCode: status, signal: null };
+    let oomKilled = false;
+    try {
+      const inspect = parseDocker(containerInspectSchema, await this.container.inspect(), 'container inspect');
+      oomKilled = inspect.State.OOMKilled;
+    } catch (e) {
+      this.ctx.logger.debug(`inspect of ${this.jobId} after exit failed: ${coerceError(e).message}`);
+    }
+    if (oomKilled) {
+      this.ctx.logger.warn(`container of ${this.jobId} was killed for exceeding its memory limit`);
+      return { exitCode: status, signal: 'SIGKILL' };
+    }
+    const signal = this.stopRequested ? (SIGNAL_NAMES.get(status - 128) ?? null) : null;
+    return { exitCode: status, signal };
+  }
+
+  private stopContainer(container: Dockerode.Container, graceMs: number): void {
+    const request = graceMs > 0 ? container.stop({ t: Math.ceil(graceMs / 1000) }) : container.kill();
+    const previous = this.stopping ?? Promise.resolve();
+    this.stopping = Promise.all([
+      previous,
+      request.then(
+        () => undefined,
+        (e: unknown) => {
+          // 304: already stopped; 404: already removed; 409: not running. All mean "it is not running".
+          const status = dockerStatus(e);
+          if (status !== 304 && status !== 404 && status !== 409) {
+            this.ctx.logger.warn(`could not stop the container of ${this.jobId}: ${coerceError(e).message}`);
+          }
+        },
+      ),
+    ]).then(() => undefined);
+  }
+}
+
+function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
