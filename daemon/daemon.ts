@@ -124,7 +124,12 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root }),
   });
-  queue.onStatus((job) => server.broadcastStatus(queue.dto(job)));
+  queue.onStatus((id) =>
+    server.broadcastStatus(id, () => {
+      const job = jobs.get(id);
+      return job && queue.dto(job);
+    }),
+  );
 
   const shutdown = (reason: string): Promise<void> => {
     if (stopping !== undefined) {

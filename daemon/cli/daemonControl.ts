@@ -9,6 +9,12 @@ import { DaemonClient, DaemonNotRunningError } from './client';
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 30_000;
 
+/**
+ * Node flags of the daemon process. A small young generation keeps its resident memory low, and
+ * every job's fork() copies page tables in proportion to it (~0.04 ms per MiB on a 2-core VM).
+ */
+export const DAEMON_NODE_ARGS = ['--max-semi-space-size=1'];
+
 /** The daemon bundle sits next to the CLI bundle in dist/. */
 export function daemonScript(): string {
   return join(__dirname, 'daemon.js');
@@ -35,7 +41,7 @@ export async function startDetached(home: string): Promise<void> {
   mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
   const stderrFile = join(paths.logsDir, 'daemon.stderr.log');
   const fd = openSync(stderrFile, 'a', 0o600);
-  const child = spawn(process.execPath, [daemonScript(), '--home', home], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, daemonScript(), '--home', home], {
     detached: true,
     stdio: ['ignore', 'ignore', fd],
   });

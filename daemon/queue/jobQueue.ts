@@ -48,12 +48,13 @@ export function newJobId(): string {
  */
 export class JobQueue {
   private readonly runs = new Map<string, JobRun>();
-  private readonly statusListeners: ((job: JobRecord) => void)[] = [];
+  private readonly statusListeners: ((jobId: string) => void)[] = [];
   private accepting = true;
 
   constructor(private readonly deps: JobQueueDeps) {}
 
-  onStatus(listener: (job: JobRecord) => void): void {
+  /** `listener` hears the id of every job whose status changed; it reads the job when it needs it. */
+  onStatus(listener: (jobId: string) => void): void {
     this.statusListeners.push(listener);
   }
 
@@ -267,7 +268,7 @@ export class JobQueue {
       hub: this.deps.hub(),
       redactor: this.deps.redactor,
       killGraceMs: () => this.deps.settings().killGraceMs,
-      onStatus: (j) => this.emit(j),
+      onStatus: (id) => this.emit({ id }),
     };
   }
 
@@ -296,7 +297,7 @@ export class JobQueue {
       logLines: this.deps.logs.lastSeq(job.id),
     });
     this.deps.hub().finished(job.id);
-    this.emit(this.deps.jobs.get(job.id) as JobRecord);
+    this.emit(job);
   }
 
   private outputOf(jobId: string): unknown {
@@ -322,8 +323,8 @@ export class JobQueue {
     };
   }
 
-  private emit(job: JobRecord): void {
-    for (const listener of this.statusListeners) listener(job);
+  private emit(job: { id: string }): void {
+    for (const listener of this.statusListeners) listener(job.id);
   }
 
   private assertAccepting(): void {

@@ -12,7 +12,7 @@ export interface JobRunDeps {
   hub: LogHub;
   redactor: Redactor;
   killGraceMs: () => number;
-  onStatus: (job: JobRecord) => void;
+  onStatus: (jobId: string) => void;
 }
 
 /**
@@ -40,7 +40,7 @@ export class JobRun {
     this.hooks = {
       onStarted: ({ pid, pidStart, containerId }) => {
         deps.jobs.markRunning(job.id, Date.now(), pid, pidStart, containerId ?? null);
-        deps.onStatus(deps.jobs.get(job.id) as JobRecord);
+        deps.onStatus(job.id);
       },
       onOutput: (stream, chunk) => this.writer.write(stream, chunk),
     };

@@ -20,6 +20,8 @@ export interface RpcServerOptions extends HandlerDeps {
 export class RpcServer {
   private readonly sessions = new Set<ClientSession>();
   private readonly server: Server;
+  private readonly pendingStatus = new Map<string, () => JobDto | undefined>();
+  private statusFlush: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: RpcServerOptions) {
     this.server = createServer((socket) => this.accept(socket));
@@ -51,12 +53,25 @@ export class RpcServer {
     chmodSync(path, 0o600);
   }
 
-  broadcastStatus(job: JobDto): void {
-    for (const session of this.sessions) {
-      if (session.watchesJobs) {
-        void session.connection.sendNotification(JobStatusChangedNotification, { job }).catch(() => undefined);
+  /**
+   * Tells watching clients that a job changed. Changes are sent once per event-loop turn with the
+   * job's latest state (a job claimed and started in the same turn is announced once, as running),
+   * and the DTO is only built when someone watches.
+   */
+  broadcastStatus(jobId: string, dto: () => JobDto | undefined): void {
+    if (![...this.sessions].some((s) => s.watchesJobs)) return;
+    this.pendingStatus.set(jobId, dto);
+    this.statusFlush ??= setImmediate(() => {
+      this.statusFlush = undefined;
+      const jobs = [...this.pendingStatus.values()].map((make) => make()).filter((j) => j !== undefined);
+      this.pendingStatus.clear();
+      for (const session of this.sessions) {
+        if (!session.watchesJobs) continue;
+        for (const job of jobs) {
+          void session.connection.sendNotification(JobStatusChangedNotification, { job }).catch(() => undefined);
+        }
       }
-    }
+    });
   }
 
   /** Stops accepting and closes every connection. */

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 /** What an execution token proves. */
@@ -15,7 +16,12 @@ export type TokenProblem = 'missing' | 'expired' | 'invalid';
 
 /** HS256 tokens scoped to one execution, signed with a key derived from the home's master key. */
 export class ExecutionTokens {
-  constructor(private readonly key: Uint8Array) {}
+  // A KeyObject, not raw bytes: jose would import raw bytes again on every sign and verify.
+  private readonly key: KeyObject;
+
+  constructor(secret: Uint8Array) {
+    this.key = createSecretKey(secret);
+  }
 
   issue(claims: ExecutionClaims, expiresInSeconds: number): Promise<string> {
     return new SignJWT({ jobId: claims.jobId, eventId: claims.eventId, scope: 'execution' })

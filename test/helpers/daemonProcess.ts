@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonClient } from '../../daemon/cli/client';
+import { DAEMON_NODE_ARGS } from '../../daemon/cli/daemonControl';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { GetJobRequest, RunJobRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { followJob } from '../../daemon/cli/followJob';
@@ -34,7 +35,7 @@ export class DaemonProcess {
 
   static async start(home: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
     if (!existsSync(DAEMON_JS)) throw new Error('dist/daemon.js is missing: run `npm run build` first');
-    const child = spawn(process.execPath, [DAEMON_JS, '--home', home], {
+    const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, DAEMON_JS, '--home', home], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
