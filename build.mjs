@@ -9,7 +9,8 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
-  external: ['better-sqlite3', 'vscode'],
+  // ssh2 (and its optional cpu-features) carry native bindings; docker-modem loads ssh2 only for ssh:// hosts.
+  external: ['better-sqlite3', 'vscode', 'ssh2', 'cpu-features'],
   loader: { '.sql': 'text' },
   logLevel: 'warning',
   legalComments: 'none',
@@ -20,6 +21,8 @@ await Promise.all([
   build({ ...common, entryPoints: { daemon: 'daemon/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { cli: 'daemon/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: { demo: 'daemon/cli/demo.ts' }, outdir: 'dist' }),
+  // The Docker client is a bundle of its own, loaded by the daemon on the first container job.
+  build({ ...common, entryPoints: { containerExecutor: 'daemon/executors/container/containerExecutor.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', minify: true }),
 ]);
 chmodSync('dist/cli.js', 0o755);

@@ -1,7 +1,9 @@
-import { unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { version as daemonVersion } from '../package.json';
 import { coerceError } from './errors';
+import { LazyExecutor } from './executors/lazyExecutor';
 import { LocalProcessExecutor } from './executors/localProcess';
 import { ExecutorRegistry } from './executors/registry';
 import { ensureHome, homePaths } from './home';
@@ -18,7 +20,7 @@ import { LocalRuntimeListener } from './runtimeApi/localListener';
 import { RateLimiter } from './runtimeApi/rateLimiter';
 import { createRuntimeApiHandler } from './runtimeApi/runtimeApiHandler';
 import { SecretBox } from './secrets/secretBox';
-import { Settings } from './settings';
+import { imageFor, Settings } from './settings';
 import { openDatabase } from './store/database';
 import { JobStore } from './store/jobStore';
 import { LogStore } from './store/logStore';
@@ -79,6 +81,24 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
 
   const registry = new ExecutorRegistry();
   registry.register(new LocalProcessExecutor({ runDir: paths.runDir, helpersDir: HELPERS_DIR, runtimeApiUrl: () => localApi.url }));
+  registry.register(
+    new LazyExecutor(
+      'container',
+      async () => {
+        const { ContainerExecutor } = loadContainerBundle();
+        return new ContainerExecutor({
+          dockerHost: settings.get().dockerHost || undefined, // read once: a change applies after a restart
+          images: (kind) => imageFor(settings.get(), kind),
+          runtimeApi,
+          // Labels every container and network of this home, so a restarted daemon finds its own.
+          daemonId: createHash('sha256').update(paths.root).digest('hex').slice(0, 16),
+          logger,
+        });
+      },
+      // Containers or networks a crashed daemon left behind with no job to recover: remove them.
+      (executor) => void executor.recover?.([], () => ({ onStarted: () => undefined, onOutput: () => undefined })).catch(() => undefined),
+    ),
+  );
 
   // The hub asks the queue where a job's log stands; the queue hands lines to the hub.
   const hub: LogHub = new LogHub(logs, (id) => queue.logState(id));
@@ -166,6 +186,19 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   logger.info(`ready: pid ${process.pid}, home ${paths.root}, protocol ${PROTOCOL_VERSION}, version ${daemonVersion}`);
   queue.pump(); // jobs queued before the last stop
   return true;
+}
+
+type ContainerModule = typeof import('./executors/container/containerExecutor');
+
+/**
+ * dist/containerExecutor.js, a bundle of its own (dockerode, gRPC, protobuf: ~1.3 MB of code that
+ * would cost every daemon memory at start). Under tsx (tests) the TypeScript module loads directly.
+ */
+function loadContainerBundle(): ContainerModule {
+  const bundled = join(__dirname, 'containerExecutor.js');
+  const path = existsSync(bundled) ? bundled : join(__dirname, 'executors', 'container', 'containerExecutor');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path esbuild must not inline
+  return require(path) as ContainerModule;
 }
 
 function installCrashGuards(logger: Logger): void {

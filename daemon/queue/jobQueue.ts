@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { CroniumError, coerceError, jobNotFound } from '../errors';
-import type { ContainerOptions, ExecutionResult, Executor } from '../executors/executor';
+import type { ContainerOptions, ExecutionResult, Executor, RecoveredExecution } from '../executors/executor';
 import type { ExecutorRegistry } from '../executors/registry';
 import { detectRuntime } from '../executors/runtimes';
 import type { Logger } from '../logger';
@@ -142,10 +142,17 @@ export class JobQueue {
         continue;
       }
       const pending = new Map(lost.map((job) => [job.id, new JobRun(job, this.runDeps(), { seq: job.logLines, bytes: job.storedBytes })]));
-      const recovered = await executor.recover(
-        lost.map((job) => ({ jobId: job.id, containerId: job.containerId, pid: job.pid, pidStart: job.pidStart, storedBytes: job.storedBytes })),
-        (jobId) => (pending.get(jobId) as JobRun).hooks,
-      );
+      let recovered: RecoveredExecution[];
+      try {
+        recovered = await executor.recover(
+          lost.map((job) => ({ jobId: job.id, containerId: job.containerId, pid: job.pid, pidStart: job.pidStart, storedBytes: job.storedBytes })),
+          (jobId) => (pending.get(jobId) as JobRun).hooks,
+        );
+      } catch (e) {
+        // E.g. the Docker engine is down: its jobs cannot be found again, so they are given up.
+        this.deps.logger.warn(`recovering ${kind} jobs failed: ${coerceError(e).message}`);
+        recovered = [];
+      }
       for (const outcome of recovered) {
         const run = pending.get(outcome.jobId);
         if (run === undefined) continue;

@@ -75,12 +75,12 @@ export class DaemonProcess {
   }
 }
 
-/** Runs a script through the daemon and collects its lines and final record. */
+/** Runs a script through the daemon (on the local target unless `params` says otherwise) and collects its lines and final record. */
 export async function runToEnd(
   client: DaemonClient,
   params: RunJobParams,
 ): Promise<{ job: JobDto; lines: LogLineDto[]; stdout: string; stderr: string }> {
-  const { job } = await client.connection.sendRequest(RunJobRequest, params);
+  const { job } = await client.connection.sendRequest(RunJobRequest, { target: 'local', ...params });
   const lines: LogLineDto[] = [];
   const final = await followJob(client, job.id, (batch) => lines.push(...batch));
   const text = (stream: string) =>

@@ -20,7 +20,7 @@ export function testJobId(): string {
 /** Answers every runtime API request with `{path, method}` as JSON, and keeps the requests. */
 export class FakeRuntimeApi {
   readonly requests: RuntimeRequest[] = [];
-  answer: (request: RuntimeRequest) => RuntimeResponse = (request) => ({
+  answer: (request: RuntimeRequest) => RuntimeResponse | Promise<RuntimeResponse> = (request) => ({
     status: 200,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ fake: true, method: request.method, path: request.path }),

@@ -29,14 +29,14 @@ describe('cronium CLI', function () {
 
   it("exits with the job's exit code", async function () {
     const script = writeScript(home, 'fail.py', 'import sys\nprint("failing")\nsys.exit(42)\n');
-    const result = await cronium(home, ['run', script]);
+    const result = await cronium(home, ['run', script, '--target', 'local']);
     assert.equal(result.code, 42);
     assert.equal(result.stdout, 'failing\n');
   });
 
   it('passes --env, --cwd and --runtime, and prints the final record with --json', async function () {
     const script = writeScript(home, 'noext', 'console.log(process.env.WHO + " in " + process.cwd())\n');
-    const result = await cronium(home, ['run', script, '--runtime', 'node', '--env', 'WHO=me', '--cwd', '/tmp', '--json']);
+    const result = await cronium(home, ['run', script, '--target', 'local', '--runtime', 'node', '--env', 'WHO=me', '--cwd', '/tmp', '--json']);
     assert.equal(result.code, 0);
     const job = JSON.parse(result.stdout) as JobDto;
     assert.equal(job.status, 'succeeded');
@@ -48,7 +48,7 @@ describe('cronium CLI', function () {
 
   it('exits 124 on --timeout', async function () {
     const script = writeScript(home, 'slow.sh', 'sleep 30\n');
-    const result = await cronium(home, ['run', script, '--timeout', '300ms']);
+    const result = await cronium(home, ['run', script, '--target', 'local', '--timeout', '300ms']);
     assert.equal(result.code, 124);
   });
 
@@ -92,7 +92,7 @@ describe('cronium CLI', function () {
 
   async function startInBackground(script: string): Promise<{ job: JobDto }> {
     // `run --json` waits for the end; start it and read the job id from the list instead.
-    const run = cronium(home, ['run', script]);
+    const run = cronium(home, ['run', script, '--target', 'local']);
     const job = await waitFor('the job to be listed', async () => {
       const { jobs } = JSON.parse((await cronium(home, ['jobs', '--json', '--limit', '1', '--status', 'running'])).stdout) as {
         jobs: JobDto[];

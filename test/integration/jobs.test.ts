@@ -133,6 +133,7 @@ describe('jobs on the local process target', function () {
     const { job } = await client.connection.sendRequest(RunJobRequest, {
       content: 'trap "" TERM\nsleep 60 &\necho "child $!"\nwait\n',
       runtime: 'bash',
+      target: 'local',
     });
     const running = await waitFor('the job to run', async () => {
       const j = await getJob(client, job.id);
@@ -159,7 +160,7 @@ describe('jobs on the local process target', function () {
     try {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const { job } = await client.connection.sendRequest(RunJobRequest, { content: 'sleep 0.3\n', runtime: 'bash' });
+        const { job } = await client.connection.sendRequest(RunJobRequest, { content: 'sleep 0.3\n', runtime: 'bash', target: 'local' });
         ids.push(job.id);
       }
       const third = await getJob(client, ids[2]);

@@ -10,7 +10,7 @@ import { makeTempHome, removeHome } from '../helpers/tempHome';
 import { groupAlive, waitFor } from '../helpers/wait';
 
 async function startRunning(client: DaemonClient, content: string): Promise<{ id: string; pid: number }> {
-  const { job } = await client.connection.sendRequest(RunJobRequest, { content, runtime: 'bash' });
+  const { job } = await client.connection.sendRequest(RunJobRequest, { content, runtime: 'bash', target: 'local' });
   return waitFor(`job ${job.id} to print`, async () => {
     const j = await getJob(client, job.id);
     return j.status === 'running' && j.logLines > 0 ? { id: j.id, pid: j.pid as number } : undefined;
@@ -84,7 +84,7 @@ describe('daemon lifecycle and crash safety', function () {
     const client = await daemon.connect();
     await client.connection.sendRequest(UpdateSettingsRequest, { concurrency: 1 });
     const running = await startRunning(client, 'echo started\nsleep 60\n');
-    const { job: queued } = await client.connection.sendRequest(RunJobRequest, { content: 'echo later\n', runtime: 'bash' });
+    const { job: queued } = await client.connection.sendRequest(RunJobRequest, { content: 'echo later\n', runtime: 'bash', target: 'local' });
     client.close();
     await daemon.kill9();
 

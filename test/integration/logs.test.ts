@@ -106,6 +106,7 @@ describe('job logs', function () {
       const { job } = await client.connection.sendRequest(RunJobRequest, {
         content: 'for i in $(seq 1 20000); do echo "line $i"; done\n',
         runtime: 'bash',
+        target: 'local',
       });
       const got: LogLineDto[][] = [[], []];
       await Promise.all([
@@ -131,6 +132,7 @@ describe('job logs', function () {
       const { job } = await client.connection.sendRequest(RunJobRequest, {
         content: "for (let i = 1; i <= 300000; i++) console.log('slow line ' + i + ' ' + 'y'.repeat(100));\n",
         runtime: 'node',
+        target: 'local',
       });
       const lines: LogLineDto[] = [];
       let paused = false;

@@ -74,6 +74,18 @@ function describe(job: JobDto): string {
     ['env', job.envKeys.length === 0 ? '-' : job.envKeys.join(', ')],
     ['pid', job.pid === null ? '-' : String(job.pid)],
     ['log lines', String(job.logLines)],
+    ['input', job.input === null ? '-' : JSON.stringify(job.input)],
+    ['output', job.output === null ? '-' : JSON.stringify(job.output)],
+    ['condition', job.condition === null ? '-' : String(job.condition)],
   ];
+  if (job.container !== null) {
+    const c = job.container;
+    rows.push(
+      ['image', c.image ?? '(runtime default)'],
+      ['container', c.containerId?.slice(0, 12) ?? '-'],
+      ['limits', `${Math.round(c.memoryBytes / 1048576)} MiB, ${c.nanoCpus / 1e9} CPU, ${c.pidsLimit} processes`],
+      ['network', c.network ? 'allowed' : 'none (internal job network)'],
+    );
+  }
   return rows.map(([k, v]) => `${`${k}:`.padEnd(11)} ${v}`).join('\n') + '\n';
 }

@@ -2,6 +2,7 @@
 export type ContainerErrorCode =
   | 'docker_unreachable'
   | 'image_missing'
+  | 'no_network_pool'
   | 'sidecar_failed'
   | 'setup_failed'
   | 'not_started';

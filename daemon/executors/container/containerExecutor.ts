@@ -9,13 +9,13 @@ import type {
   LostExecution,
   RecoveredExecution,
 } from '../executor';
-import { dockerStatus } from './containerErrors';
+import { dockerReason, dockerStatus } from './containerErrors';
 import { recoverContainers } from './containerRecovery';
 import { ContainerRun, type RunContext } from './containerRun';
 import { DEFAULT_CONTAINER_OPTIONS } from './containerSpecs';
-import { describeDocker, dockerFromEnv } from './dockerHost';
+import { describeDocker, dockerFromEnv, engineError } from './dockerHost';
 import { type ExecutorLogger, silentLogger } from './executorLogger';
-import { asContainerError, startFresh } from './freshStart';
+import { startFresh } from './freshStart';
 
 /** Image names by runtime, plus the sidecar's. */
 export type ImageFor = (kind: Runtime | 'sidecar') => string;
@@ -105,8 +105,8 @@ export class ContainerExecutor implements Executor {
       });
       await Promise.race([docker.ping(), timeout]);
     } catch (e) {
-      if (dockerStatus(e) === undefined) return { ok: false, reason: asContainerError(this.ctx, e).message };
-      return { ok: false, reason: `Docker at ${describeDocker(docker)} is not ready (${asContainerError(this.ctx, e).message})` };
+      if (dockerStatus(e) === undefined) return { ok: false, reason: engineError(docker, e).message };
+      return { ok: false, reason: `Docker at ${describeDocker(docker)} is not ready (${dockerReason(e)})` };
     } finally {
       clearTimeout(timer);
     }

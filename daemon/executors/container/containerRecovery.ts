@@ -12,8 +12,9 @@ import {
   networkSummarySchema,
   parseDocker,
 } from './dockerSchemas';
+import { engineError } from './dockerHost';
 import { removeContainer, removeNetwork } from './jobCleanup';
-import { deliverOutput } from './outputStream';
+import { deliverLogTail, deliverOutput } from './outputStream';
 
 /** States in which the engine still runs (or will run again) the container's process. */
 const ALIVE_STATES = new Set(['running', 'paused', 'restarting']);
@@ -80,12 +81,13 @@ async function recoverOne(
   try {
     const container = ctx.docker.getContainer(job.Id);
     const logs = await container.logs({ follow: true, stdout: true, stderr: true, since: 0 });
-    const outputDone = deliverOutput(ctx.docker, logs, (name, chunk) => hooks.onOutput(name, chunk), lost.storedBytes);
+    const onOutput = hooks.onOutput.bind(hooks);
+    const output = deliverOutput(ctx.docker, logs, onOutput, lost.storedBytes);
     const waitResult = container.wait();
     waitResult.catch(() => undefined);
     run.attachContainer(container);
     if (ALIVE_STATES.has(job.State) && sidecar?.State === 'running') await relinkSidecar(ctx, run, sidecar.Id);
-    void run.finish(waitResult, outputDone);
+    void run.finish(waitResult, output, () => deliverLogTail(ctx.docker, container, output.read, onOutput));
   } catch (e) {
     ctx.logger.error(`could not re-adopt the container of ${lost.jobId}: ${coerceError(e).message}`);
     await run.cleanUp({ exitCode: null, signal: null });
@@ -127,7 +129,9 @@ export async function listDaemonResources(
   const [containers, networks] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
-  ]);
+  ]).catch((e: unknown) => {
+    throw engineError(docker, e);
+  });
   return {
     containers: parseDocker(z.array(containerSummarySchema), containers, 'container list'),
     networks: parseDocker(z.array(networkSummarySchema), networks, 'network list'),

@@ -6,7 +6,8 @@ import type { Execution, ExecutionResult } from '../executor';
 import { ContainerError, dockerStatus } from './containerErrors';
 import { containerInspectSchema, parseDocker, waitResultSchema } from './dockerSchemas';
 import type { ExecutorLogger } from './executorLogger';
-import { type JobResources, removeJobResources } from './jobCleanup';
+import { type JobResources, removeContainer, removeJobResources } from './jobCleanup';
+import type { Delivery } from './outputStream';
 import { SidecarLink } from './sidecarLink';
 
 /** What every run of one executor shares. */
@@ -35,6 +36,7 @@ export class ContainerRun implements Execution {
   private container: Dockerode.Container | undefined;
   private stopGraceMs: number | undefined;
   private stopping: Promise<void> | undefined;
+  private sidecarRemoval: Promise<void> | undefined;
   private resolveDone: (result: ExecutionResult) => void = () => undefined;
   /** Milestones for the debug log line that says where a job's time went. */
   private readonly times: { created: number; running?: number; exited?: number } = { created: Date.now() };
@@ -72,14 +74,26 @@ export class ContainerRun implements Execution {
 
   /**
    * Waits for the running job container to exit and its output to be read, then cleans up and resolves
-   * `done`. `waitResult` is the engine's wait call, made right after start so no exit is missed.
+   * `done`. `waitResult` is the engine's wait call, made right after start so no exit is missed;
+   * `afterExit` delivers what the output stream may have missed (see deliverLogTail).
    */
-  async finish(waitResult: Promise<unknown>, outputDone: Promise<void>): Promise<void> {
+  async finish(waitResult: Promise<unknown>, output: Delivery, afterExit?: () => Promise<void>): Promise<void> {
     let result: ExecutionResult;
     try {
+      // The output ends when the container's init (tini, which holds stdout to the end) has exited: the job
+      // is over, so the sidecar goes now, while the engine is still tearing the job container down.
+      void output.done.then((ended) => {
+        if (ended) void this.retireSidecar();
+      });
       const { StatusCode } = parseDocker(waitResultSchema, await waitResult, 'container wait');
       this.times.exited = Date.now();
-      await withinMs(outputDone, OUTPUT_DRAIN_MS);
+      if (!(await withinMs(output.done, OUTPUT_DRAIN_MS))) {
+        this.ctx.logger.warn(`output of ${this.jobId} did not end within ${OUTPUT_DRAIN_MS} ms of its exit`);
+      }
+      output.cancel();
+      await afterExit?.().catch((e: unknown) =>
+        this.ctx.logger.warn(`the end of the output of ${this.jobId} may be missing: ${coerceError(e).message}`),
+      );
       result = await this.resultFor(StatusCode);
     } catch (e) {
       this.ctx.logger.error(`lost track of the container of ${this.jobId}: ${coerceError(e).message}`);
@@ -102,7 +116,9 @@ export class ContainerRun implements Execution {
   async cleanUp(result: ExecutionResult): Promise<void> {
     await this.stopping;
     const cleanupStarted = Date.now();
-    await removeJobResources(this.ctx.docker, this.resources, this.ctx.logger, this.ctx.cleanupTimeoutMs);
+    const { containerId, networkId } = this.resources;
+    const sidecar = this.retireSidecar();
+    await removeJobResources(this.ctx.docker, { containerId, networkId }, this.ctx.logger, this.ctx.cleanupTimeoutMs, [sidecar]);
     const { created, running, exited } = this.times;
     this.ctx.logger.debug(
       `container job ${this.jobId}: setup ${running === undefined ? '-' : running - created} ms, ` +
@@ -110,6 +126,15 @@ export class ContainerRun implements Execution {
         `cleanup ${Date.now() - cleanupStarted} ms`,
     );
     this.resolveDone(result);
+  }
+
+  /** Removes the sidecar once, whichever asks first: the end of the job's output, or cleanup. */
+  private retireSidecar(): Promise<void> {
+    if (this.sidecarRemoval === undefined) {
+      const id = this.resources.sidecarId;
+      this.sidecarRemoval = id === undefined ? Promise.resolve() : removeContainer(this.ctx.docker, id, this.ctx.logger);
+    }
+    return this.sidecarRemoval;
   }
 
   /** Exit status to result: 128+n is reported as signal n only when we know a signal ended it. */
@@ -149,9 +174,11 @@ export class ContainerRun implements Execution {
   }
 }
 
-function withinMs(work: Promise<void>, ms: number): Promise<void> {
+/** True when `work` settled within `ms`. */
+function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([
+    work.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { ContainerError } from './containerErrors';
+import { errnoCode } from '../../errors';
+import { ContainerError, dockerReason, dockerStatus } from './containerErrors';
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -74,6 +75,20 @@ export function describeDocker(docker: Dockerode): string {
     return `${scheme}://${fields.host}${fields.port ? `:${String(fields.port)}` : ''}`;
   }
   return DEFAULT_SOCKET;
+}
+
+/** Turns a failed Engine API call into the error the user sees: unreachable engine, or the engine's reason. */
+export function engineError(docker: Dockerode, e: unknown): ContainerError {
+  if (ContainerError.is(e)) return e;
+  if (dockerStatus(e) === undefined) {
+    const where = describeDocker(docker);
+    const why =
+      errnoCode(e) === 'EACCES'
+        ? `Permission denied on ${where} — add your user to the docker group or set cronium.docker.host`
+        : `Docker is not reachable at ${where} — start Docker or set cronium.docker.host`;
+    return new ContainerError('docker_unreachable', why, { cause: e });
+  }
+  return new ContainerError('setup_failed', `Docker could not start the job: ${dockerReason(e)}`, { cause: e });
 }
 
 function tlsFiles(env: NodeJS.ProcessEnv): Pick<Dockerode.DockerOptions, 'ca' | 'cert' | 'key'> {

@@ -1,5 +1,4 @@
 import type Dockerode from 'dockerode';
-import { errnoCode } from '../../errors';
 import type { ContainerOptions, ExecutionHooks, ExecutionSpec } from '../executor';
 import { ContainerError, dockerReason, dockerStatus, imageMissing } from './containerErrors';
 import {
@@ -10,7 +9,7 @@ import {
   type JobResourceNames,
 } from './containerSpecs';
 import type { ContainerRun, RunContext } from './containerRun';
-import { describeDocker } from './dockerHost';
+import { engineError } from './dockerHost';
 import { deliverOutput } from './outputStream';
 
 /** What a fresh start needs beyond the run context. */
@@ -36,11 +35,11 @@ class StoppedDuringSetup extends Error {}
 export async function startFresh(run: ContainerRun, input: FreshStartInput): Promise<void> {
   const { ctx, spec } = input;
   const names = resourceNames(spec.jobId);
-  const network = engineCall(ctx, () =>
-    ctx.docker.createNetwork(networkCreateOptions(input.daemonId, spec.jobId, names.network, input.options)),
-  ).then((created) => {
-    run.resources.networkId = created.id;
-  });
+  const network = createNetwork(ctx, networkCreateOptions(input.daemonId, spec.jobId, names.network, input.options)).then(
+    (created) => {
+      run.resources.networkId = created.id;
+    },
+  );
   network.catch(() => undefined);
   try {
     // All settle before we go on, so cleanup knows every resource that was made.
@@ -52,11 +51,13 @@ export async function startFresh(run: ContainerRun, input: FreshStartInput): Pro
     if (net.status === 'rejected') throw net.reason;
     if (sidecar.status === 'rejected') throw sidecar.reason;
     if (job.status === 'rejected') throw job.reason;
-    const { stream, waitResult, outputDone } = job.value;
+    const { stream, waitResult, output, containerId } = job.value;
     if (!run.stopRequested) stream.write(spec.script);
     // End of stdin: `cat` in the wrapper sees EOF (after a stop, the wrapper is being stopped anyway).
     stream.end();
-    await run.finish(waitResult, outputDone);
+    // Only now: a job whose setup failed never "started", it failed to start (spawnError).
+    input.hooks.onStarted({ pid: null, pidStart: null, containerId });
+    await run.finish(waitResult, output);
   } catch (e) {
     if (e instanceof StoppedDuringSetup) await run.abandon();
     else await run.fail(e);
@@ -92,7 +93,7 @@ async function startJobContainer(run: ContainerRun, input: FreshStartInput, name
   const stream = await engineCall(ctx, () =>
     container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
   );
-  const outputDone = deliverOutput(ctx.docker, stream, (name, chunk) => input.hooks.onOutput(name, chunk));
+  const output = deliverOutput(ctx.docker, stream, (name, chunk) => input.hooks.onOutput(name, chunk));
   await network;
   if (run.stopRequested) {
     stream.end();
@@ -103,8 +104,7 @@ async function startJobContainer(run: ContainerRun, input: FreshStartInput, name
   // Observed here so a wait that fails before finish() awaits it is no unhandled rejection.
   waitResult.catch(() => undefined);
   run.attachContainer(container);
-  input.hooks.onStarted({ pid: null, pidStart: null, containerId: container.id });
-  return { stream, waitResult, outputDone };
+  return { stream, waitResult, output, containerId: container.id };
 }
 
 async function createContainer(
@@ -118,10 +118,25 @@ async function createContainer(
   } catch (e) {
     // 404 on create is a missing image, or (on engines that check networks at create) a network that is
     // still being made: ask which, rather than reading the message.
-    if (dockerStatus(e) !== 404) throw asContainerError(ctx, e);
+    if (dockerStatus(e) !== 404) throw engineError(ctx.docker, e);
     if (!(await imageExists(ctx.docker, image))) throw imageMissing(image);
     await network;
     return engineCall(ctx, () => ctx.docker.createContainer(options));
+  }
+}
+
+async function createNetwork(ctx: RunContext, options: Dockerode.NetworkCreateOptions): Promise<Dockerode.Network> {
+  try {
+    return await ctx.docker.createNetwork(options);
+  } catch (e) {
+    // For a bridge network, 404 means the engine has no address range left for another one.
+    if (dockerStatus(e) !== 404) throw engineError(ctx.docker, e);
+    throw new ContainerError(
+      'no_network_pool',
+      `Docker has no free address range for another job network (${dockerReason(e)}) — wait for running ` +
+        'container jobs, remove unused networks (docker network prune) or add default-address-pools to the Docker daemon configuration',
+      { cause: e },
+    );
   }
 }
 
@@ -138,20 +153,6 @@ async function engineCall<T>(ctx: RunContext, call: () => Promise<T>): Promise<T
   try {
     return await call();
   } catch (e) {
-    throw asContainerError(ctx, e);
+    throw engineError(ctx.docker, e);
   }
-}
-
-/** Turns a failed Engine API call into the message the user sees. */
-export function asContainerError(ctx: Pick<RunContext, 'docker'>, e: unknown): ContainerError {
-  if (ContainerError.is(e)) return e;
-  if (dockerStatus(e) === undefined) {
-    const where = describeDocker(ctx.docker);
-    const why =
-      errnoCode(e) === 'EACCES'
-        ? `Permission denied on ${where} — add your user to the docker group or set cronium.docker.host`
-        : `Docker is not reachable at ${where} — start Docker or set cronium.docker.host`;
-    return new ContainerError('docker_unreachable', why, { cause: e });
-  }
-  return new ContainerError('setup_failed', `Docker could not start the job: ${dockerReason(e)}`, { cause: e });
 }

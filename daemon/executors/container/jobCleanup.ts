@@ -12,7 +12,8 @@ export interface JobResources {
 
 /**
  * Removes a job's containers (forced: a running one is killed), then its network, which the engine only
- * lets go once no container is attached. Never rejects: a resource that is already gone is fine, and
+ * lets go once no container is attached; `inProgress` are removals already under way (the network waits for
+ * them too). Never rejects: a resource that is already gone is fine, and
  * anything else is logged, since a leftover is removed as an orphan at the next daemon start.
  */
 export async function removeJobResources(
@@ -20,10 +21,11 @@ export async function removeJobResources(
   resources: JobResources,
   logger: ExecutorLogger,
   timeoutMs: number,
+  inProgress: Promise<void>[] = [],
 ): Promise<void> {
   const work = (async () => {
     const containers = [resources.containerId, resources.sidecarId].filter((id): id is string => id !== undefined);
-    await Promise.all(containers.map((id) => removeContainer(docker, id, logger)));
+    await Promise.all([...containers.map((id) => removeContainer(docker, id, logger)), ...inProgress]);
     if (resources.networkId !== undefined) await removeNetwork(docker, resources.networkId, logger);
   })();
   let timer: NodeJS.Timeout | undefined;

@@ -48,7 +48,7 @@ export class SidecarLink {
     stream.on('error', (e) => this.logger.debug(`sidecar of ${jobId}: ${coerceError(e).message}`));
     this.ended = deliverOutput(docker, stream, (name, chunk) =>
       name === 'stdout' ? this.onStdout(chunk) : this.onStderr(chunk),
-    );
+    ).done.then(() => undefined);
     if (!expectReady) {
       this.ready = Promise.resolve();
       return;

@@ -1,0 +1,55 @@
+import type { Execution, ExecutionHooks, ExecutionSpec, Executor, ExecutorKind, LostExecution, RecoveredExecution } from './executor';
+
+/**
+ * An executor whose module is loaded on first use. The Docker client (dockerode, gRPC, protobuf)
+ * costs the daemon ~12 MiB of memory: a user who runs only local jobs never pays it.
+ */
+export class LazyExecutor implements Executor {
+  private loading: Promise<Executor> | undefined;
+  private real: Executor | undefined;
+
+  constructor(
+    readonly kind: ExecutorKind,
+    private readonly create: () => Promise<Executor>,
+    /** Called once the executor is loaded other than through recover (e.g. to clean up orphans). */
+    private readonly onFirstLoad?: (executor: Executor) => void,
+  ) {}
+
+  async available(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    return (await this.load()).available();
+  }
+
+  start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
+    if (this.real !== undefined) return this.real.start(spec, hooks);
+    let inner: Execution | undefined;
+    let pendingStop: number | undefined;
+    const done = this.load().then((executor) => {
+      inner = executor.start(spec, hooks);
+      if (pendingStop !== undefined) inner.stop(pendingStop);
+      return inner.done;
+    });
+    return {
+      done,
+      stop: (graceMs) => {
+        if (inner !== undefined) inner.stop(graceMs);
+        else pendingStop = graceMs;
+      },
+    };
+  }
+
+  /** Loads the executor only when there is something to recover. */
+  async recover(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
+    if (lost.length === 0) return [];
+    const executor = await this.load(false);
+    return executor.recover ? executor.recover(lost, hooksFor) : lost.map((job) => ({ jobId: job.jobId, state: 'gone' as const }));
+  }
+
+  private load(notify = true): Promise<Executor> {
+    this.loading ??= this.create().then((executor) => {
+      this.real = executor;
+      if (notify) this.onFirstLoad?.(executor);
+      return executor;
+    });
+    return this.loading;
+  }
+}

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { ContainerError } from '../../../daemon/executors/container/containerErrors';
+import { describeDocker, dockerEndpoint, dockerFromEnv } from '../../../daemon/executors/container/dockerHost';
+
+describe('container executor: Docker host setting', function () {
+  it('reads socket paths, unix://, tcp:// and ssh:// addresses', function () {
+    const env = { SSH_AUTH_SOCK: '/run/agent.sock' };
+    assert.deepEqual(dockerEndpoint(undefined, {}), { options: { socketPath: '/var/run/docker.sock' }, where: '/var/run/docker.sock' });
+    assert.deepEqual(dockerEndpoint('/run/user/1000/docker.sock', env).options, { socketPath: '/run/user/1000/docker.sock' });
+    assert.deepEqual(dockerEndpoint(undefined, { DOCKER_HOST: 'unix:///tmp/d.sock' }).options, { socketPath: '/tmp/d.sock' });
+    assert.deepEqual(dockerEndpoint('tcp://10.0.0.5:2375', env), {
+      options: { protocol: 'http', host: '10.0.0.5', port: '2375' },
+      where: 'tcp://10.0.0.5:2375',
+    });
+    assert.deepEqual(dockerEndpoint('ssh://deploy@build.example:2222', env), {
+      options: { protocol: 'ssh', host: 'build.example', port: '2222', username: 'deploy', sshOptions: { agent: '/run/agent.sock' } },
+      where: 'ssh://deploy@build.example:2222',
+    });
+    assert.equal(dockerEndpoint('ssh://build.example', env).options.port, 22);
+  });
+
+  it('names the place in messages, and refuses what it cannot read', function () {
+    assert.equal(describeDocker(dockerFromEnv('/nonexistent/docker.sock')), '/nonexistent/docker.sock');
+    assert.equal(describeDocker(dockerFromEnv('tcp://10.0.0.5:2375')), 'tcp://10.0.0.5:2375');
+    assert.throws(() => dockerEndpoint('ftp://x'), (e: unknown) => ContainerError.is(e, 'docker_unreachable'));
+  });
+});
