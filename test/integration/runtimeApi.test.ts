@@ -8,6 +8,7 @@ import type { Runtime } from '../../daemon/protocol/dto';
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
 import { DaemonProcess, runToEnd } from '../helpers/daemonProcess';
+import { dockerProblem, requireService } from '../helpers/services';
 import { makeTempHome, removeHome, writeScript } from '../helpers/tempHome';
 
 /** Scripts written for Cronium: the global `cronium`, no import. */
@@ -38,7 +39,7 @@ const CONSUMER: Record<Runtime, string> = {
   node: 'console.log("input: " + JSON.stringify(cronium.input()));\nconsole.log("variable: " + cronium.getVariable("shared_node"));',
 };
 
-describe('runtime API and helpers in local jobs', function () {
+describe('runtime API and helpers in local and container jobs', function () {
   let home: string;
   let daemon: DaemonProcess;
   let client: DaemonClient;
@@ -55,20 +56,18 @@ describe('runtime API and helpers in local jobs', function () {
     removeHome(home);
   });
 
-  for (const runtime of ['bash', 'python', 'node'] as const) {
-    it(`${runtime}: output → input, variables, setCondition and event() between two jobs`, async function () {
-      const producer = await runToEnd(client, { content: PRODUCER[runtime], runtime, target: 'local' });
+  for (const [runtime, target] of (['bash', 'python', 'node'] as const).flatMap((r) => [[r, 'local'], [r, 'container']] as const)) {
+    it(`${runtime} in ${target === 'local' ? 'a local process' : 'a container'}: output → input, variables, setCondition and event() between two jobs`, async function () {
+      if (target === 'container') requireService(this, 'Docker', await dockerProblem());
+      this.timeout(60_000);
+      const producer = await runToEnd(client, { content: PRODUCER[runtime], runtime, target });
       assert.equal(producer.job.status, 'succeeded', producer.stderr);
       assert.deepEqual(producer.job.output, { from: runtime, n: 1 });
       assert.equal(producer.job.condition, true);
       assert.equal(producer.stdout.trim(), producer.job.id, 'event() returns the job context');
+      assert.equal(producer.job.target, target);
 
-      const consumer = await runToEnd(client, {
-        content: CONSUMER[runtime],
-        runtime,
-        target: 'local',
-        inputFromJob: producer.job.id,
-      });
+      const consumer = await runToEnd(client, { content: CONSUMER[runtime], runtime, target, inputFromJob: producer.job.id });
       assert.equal(consumer.job.status, 'succeeded', consumer.stderr);
       assert.equal(consumer.stdout, `input: {"from":"${runtime}","n":1}\nvariable: set by ${runtime}\n`);
       assert.equal(consumer.job.condition, null, 'a job that sets no condition has none');

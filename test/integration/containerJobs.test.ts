@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DaemonClient } from '../../daemon/cli/client';
+import type { JobDto } from '../../daemon/protocol/dto';
+import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
+import { SetVariableRequest } from '../../daemon/protocol/variables';
+import { cronium } from '../helpers/cli';
+import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
+import { leftovers } from '../helpers/dockerLeftovers';
+import { dockerProblem, requireService } from '../helpers/services';
+import { makeTempHome, removeHome, writeScript } from '../helpers/tempHome';
+import { waitFor } from '../helpers/wait';
+
+describe('container jobs through the daemon', function () {
+  this.timeout(90_000);
+  let home: string;
+  let daemon: DaemonProcess;
+  let client: DaemonClient;
+
+  before(async function () {
+    requireService(this, 'Docker', await dockerProblem());
+    home = makeTempHome();
+    daemon = await DaemonProcess.start(home);
+    client = await daemon.connect();
+  });
+
+  after(async function () {
+    client?.close();
+    await daemon?.stop();
+    if (home) removeHome(home);
+  });
+
+  async function jobLeftovers(jobId: string) {
+    return leftovers(`cronium.job=${jobId}`);
+  }
+
+  it('runs in a container by default (target auto) and records its details', async function () {
+    const script = writeScript(home, 'whoami.sh', 'echo "uid $(id -u)"\ncronium_output \'{"done":true}\'\ncronium_set_condition false\n');
+    const run = await cronium(home, ['run', script, '--input', '{"a":1}', '--memory', '256', '--pids', '50']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'uid 1000\n');
+    const { jobs } = JSON.parse((await cronium(home, ['jobs', '--json', '--limit', '1'])).stdout) as { jobs: JobDto[] };
+    const shown = JSON.parse((await cronium(home, ['job', jobs[0].id, '--json'])).stdout) as JobDto;
+    assert.equal(shown.target, 'container');
+    assert.equal(shown.requestedTarget, 'auto');
+    assert.deepEqual(shown.input, { a: 1 });
+    assert.deepEqual(shown.output, { done: true });
+    assert.equal(shown.condition, false);
+    assert.equal(shown.container?.memoryBytes, 256 * 1024 * 1024);
+    assert.equal(shown.container?.pidsLimit, 50);
+    assert.equal(shown.container?.network, false);
+    assert.match(shown.container?.containerId ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(await jobLeftovers(shown.id), { containers: [], networks: [] });
+  });
+
+  it('masks a secret variable printed in a container and keeps it out of the SQLite file', async function () {
+    const secret = 'ctr-secret-7d1e0b55aa';
+    await client.connection.sendRequest(SetVariableRequest, { key: 'ctr_token', value: secret, secret: true });
+    const result = await runToEnd(client, {
+      content: 'echo "token=$(cronium_get_variable ctr_token)"\n',
+      runtime: 'bash',
+      target: 'container',
+    });
+    assert.equal(result.job.status, 'succeeded', result.stderr);
+    assert.equal(result.stdout, 'token=***\n');
+    const logs = await cronium(home, ['logs', result.job.id]);
+    assert.equal(logs.stdout, 'token=***\n');
+    for (const file of ['cronium.db', 'cronium.db-wal']) {
+      let bytes = Buffer.alloc(0);
+      try {
+        bytes = readFileSync(join(home, file));
+      } catch {
+        // no WAL at the moment
+      }
+      assert.equal(bytes.includes(secret), false);
+    }
+  });
+
+  it('times out and cancels container jobs, leaving no container, sidecar or network', async function () {
+    const timedOut = await runToEnd(client, { content: 'echo start\nsleep 60\n', runtime: 'bash', target: 'container', timeoutMs: 1500 });
+    assert.equal(timedOut.job.status, 'timed_out');
+    assert.deepEqual(await jobLeftovers(timedOut.job.id), { containers: [], networks: [] });
+
+    const { job } = await client.connection.sendRequest(RunJobRequest, { content: 'echo start\nsleep 60\n', runtime: 'bash', target: 'container' });
+    await waitFor('the container job to print', async () => (await getJob(client, job.id)).logLines > 0, 30_000);
+    const cancelled = await client.connection.sendRequest(CancelJobRequest, { id: job.id });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(await jobLeftovers(job.id), { containers: [], networks: [] });
+  });
+
+  it('after kill -9 re-adopts a running container job, with no line lost or doubled, and cleans up', async function () {
+    const ticker = 'for i in $(seq 1 30); do echo "tick $i"; sleep 0.1; done\n';
+    const { job } = await client.connection.sendRequest(RunJobRequest, { content: ticker, runtime: 'bash', target: 'container' });
+    await waitFor('a few ticks', async () => (await getJob(client, job.id)).logLines >= 5, 30_000);
+    client.close();
+    await daemon.kill9();
+
+    daemon = await DaemonProcess.start(home);
+    client = await daemon.connect();
+    const final = await waitFor('the re-adopted job to end', async () => {
+      const j = await getJob(client, job.id);
+      return j.status === 'running' || j.status === 'claimed' ? undefined : j;
+    }, 60_000);
+    assert.equal(final.status, 'succeeded', final.lastError ?? '');
+    const logs = await cronium(home, ['logs', job.id]);
+    assert.equal(logs.stdout, Array.from({ length: 30 }, (_, i) => `tick ${i + 1}\n`).join(''));
+    assert.deepEqual(await jobLeftovers(job.id), { containers: [], networks: [] });
+  });
+
+  it('falls back to the host with a notice when no Docker engine answers', async function () {
+    const other = makeTempHome();
+    const noDocker = await DaemonProcess.start(other, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    try {
+      const script = writeScript(other, 'hi.sh', 'echo hi\n');
+      const run = await cronium(other, ['run', script], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+      assert.equal(run.code, 0);
+      assert.equal(run.stdout, 'hi\n');
+      assert.match(run.stderr, /cronium: Running on the host: Docker is not reachable/);
+      const explicit = await cronium(other, ['run', script, '--target', 'container']);
+      assert.equal(explicit.code, 1);
+      assert.match(explicit.stderr, /Docker is not reachable/);
+    } finally {
+      await noDocker.stop();
+      removeHome(other);
+    }
+  });
+});
