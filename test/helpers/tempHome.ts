@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,4 +16,15 @@ export function writeScript(dir: string, name: string, content: string): string 
   const path = join(dir, name);
   writeFileSync(path, content, { mode: 0o755 });
   return path;
+}
+
+/** True when the home's SQLite files (database and write-ahead log) contain `text` as plain bytes. */
+export function databaseContains(home: string, text: string): boolean {
+  return ['cronium.db', 'cronium.db-wal'].some((file) => {
+    try {
+      return readFileSync(join(home, file)).includes(text);
+    } catch {
+      return false; // no WAL file at the moment
+    }
+  });
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import type { DaemonClient } from '../../daemon/cli/client';
 import { CancelJobRequest, ListJobsRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
 import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
-import { makeTempHome, removeHome } from '../helpers/tempHome';
+import { databaseContains, makeTempHome, removeHome } from '../helpers/tempHome';
 import { groupAlive, processAlive, waitFor } from '../helpers/wait';
 
 describe('jobs on the local process target', function () {
@@ -97,14 +96,7 @@ describe('jobs on the local process target', function () {
   it('does not store environment values in plain text', async function () {
     const secret = 'sk-live-4f9c2b7e1d';
     await runToEnd(client, { content: 'true\n', runtime: 'bash', env: { API_KEY: secret } });
-    const files = ['cronium.db', 'cronium.db-wal'].map((f) => {
-      try {
-        return readFileSync(`${home}/${f}`);
-      } catch {
-        return Buffer.alloc(0);
-      }
-    });
-    for (const bytes of files) assert.equal(bytes.includes(secret), false);
+    assert.equal(databaseContains(home, secret), false);
   });
 
   it('fails a job whose working directory does not exist, with a clear message', async function () {

@@ -1,0 +1,157 @@
+// Acceptance scenario in a real VS Code (code-server) with the packaged .vsix installed, driven by
+// playwright-core + Debian chromium. Usage: node ui.e2e.js <baseUrl> <workspace> <cronium home> <artifacts dir>
+// Exits 0 when every check passed. Screenshots go to the artifacts dir (ignored by git).
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+const path = require('path');
+const os = require('os');
+
+const [, , base, folder, home, artifacts] = process.argv;
+const t0 = Date.now();
+const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+const norm = (s) => s.replace(/\u00a0/g, ' ');
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const qi = page.locator('.quick-input-widget');
+  await qi.waitFor({ state: 'visible', timeout: 15000 });
+  await qi.locator('input').first().fill('>' + title);
+  await qi.locator('.monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await qi.waitFor({ state: 'hidden', timeout: 15000 });
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  const qi = page.locator('.quick-input-widget');
+  await qi.waitFor({ state: 'visible', timeout: 15000 });
+  await qi.locator('input').first().fill(name);
+  await qi.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15000 });
+}
+
+// Toasts are suppressed by the smoke-test driver flag, so read the notification center.
+async function findNotification(page, text) {
+  const center = page.locator('.notifications-center');
+  if (!(await center.isVisible())) await runCommand(page, 'Notifications: Show Notifications');
+  const item = center.locator('.notification-list-item', { hasText: text }).first();
+  await item.waitFor({ timeout: 20000 });
+  const message = norm(await item.locator('.notification-list-item-message').innerText());
+  const buttons = await item.locator('.monaco-button').allInnerTexts();
+  await runCommand(page, 'Notifications: Hide Notifications').catch(() => undefined);
+  return { message, buttons };
+}
+
+async function outputText(page, expect) {
+  await page.locator('.part.panel .view-lines .view-line', { hasText: expect }).first().waitFor({ timeout: 20000 });
+  return norm(await page.locator('.part.panel .view-lines').innerText());
+}
+
+function jobRow(page, name) {
+  return page.locator('.pane', { has: page.locator('.pane-header[aria-label^="Jobs"]') })
+    .locator('.monaco-list-row[role="treeitem"]', { hasText: name }).first();
+}
+
+async function rowIcon(row) {
+  return (await row.locator('.custom-view-tree-node-item-icon, .codicon').first().getAttribute('class')) || '';
+}
+
+async function waitForIcon(row, codicon, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  let cls = '';
+  while (Date.now() < deadline) {
+    cls = await rowIcon(row).catch(() => '');
+    if (cls.includes(`codicon-${codicon}`)) return cls;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return cls;
+}
+
+async function statusText(page) {
+  return norm(await page.locator('.statusbar-item', { hasText: 'Cronium' }).first().innerText());
+}
+
+async function waitForStatus(page, predicate, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await statusText(page).catch(() => '');
+    if (predicate(text)) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return text;
+}
+
+(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chrome-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = browser.pages()[0] || (await browser.newPage());
+  page.on('pageerror', (e) => log('PAGEERROR', e.message));
+  let ok = true;
+  const check = (cond, what) => { log(cond ? 'PASS' : 'FAIL', what); if (!cond) ok = false; };
+  const shot = async (name) => { const p = path.join(artifacts, name); await page.screenshot({ path: p }); log('screenshot', p); };
+  try {
+    await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await page.locator('.statusbar-item', { hasText: 'Cronium' }).first().waitFor({ timeout: 60000 });
+    log('workbench up, Cronium status item:', await statusText(page));
+
+    // 1. Python file → Run Current Script as Job → its lines in the job's channel, success icon in Jobs.
+    await openFile(page, 'hello.py');
+    await runCommand(page, 'Cronium: Run Current Script as Job');
+    const out = await outputText(page, 'hello from python');
+    check(out.includes('hello from python') && out.includes('second line'), `output channel: ${JSON.stringify(out)}`);
+    await outputText(page, 'succeeded');
+    await page.locator('.statusbar-item', { hasText: 'Cronium' }).first().click();
+    const pyRow = jobRow(page, 'hello.py');
+    await pyRow.waitFor({ timeout: 15000 });
+    check((await waitForIcon(pyRow, 'pass')).includes('codicon-pass'), `hello.py row: ${norm(await pyRow.innerText())}`);
+    await shot('1-python-job-succeeded.png');
+
+    // 2. Failing Bash script → one notification with its exit code and "Show Log".
+    await openFile(page, 'fail.sh');
+    await runCommand(page, 'Cronium: Run Current Script as Job');
+    const n = await findNotification(page, 'fail.sh failed');
+    check(n.message.includes('exit code 3') && n.buttons.includes('Show Log'), `notification: ${n.message} [${n.buttons}]`);
+    const failOut = await outputText(page, 'oops');
+    check(failOut.includes('[stderr] oops'), `stderr marked: ${JSON.stringify(failOut)}`);
+    await shot('2-bash-job-failed.png');
+
+    // 3. Cancel from the Jobs view stops a running job.
+    await openFile(page, 'sleep.sh');
+    await runCommand(page, 'Cronium: Run Current Script as Job');
+    await outputText(page, 'sleeping');
+    const sleepRow = jobRow(page, 'sleep.sh');
+    await sleepRow.waitFor({ timeout: 15000 });
+    await sleepRow.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Cancel Job' }).first().click();
+    check((await waitForIcon(sleepRow, 'circle-slash')).includes('circle-slash'), `sleep.sh row after cancel: ${norm(await sleepRow.innerText())}`);
+    await shot('3-job-cancelled.png');
+
+    // 4. Kill the daemon → "not running"; Start Daemon brings it back.
+    const pid = Number(fs.readFileSync(path.join(home, 'daemon.pid'), 'utf8').trim());
+    process.kill(pid, 'SIGKILL');
+    const down = await waitForStatus(page, (t) => t.includes('not running'));
+    check(down.includes('not running'), `status after kill -9 ${pid}: "${down}"`);
+    await shot('4-daemon-killed.png');
+    await runCommand(page, 'Cronium: Start Daemon');
+    const up = await waitForStatus(page, (t) => t.includes('Cronium') && !t.includes('not running') && !t.includes('starting'));
+    check(!up.includes('not running'), `status after Start Daemon: "${up}"`);
+    await shot('5-daemon-restarted.png');
+  } catch (e) {
+    ok = false;
+    log('ERROR', e.message.split('\n')[0]);
+    await page.screenshot({ path: path.join(artifacts, 'error.png') }).catch(() => undefined);
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  log(ok ? 'UI CHECKS OK' : 'UI CHECKS FAILED');
+  process.exit(ok ? 0 : 1);
+})();
