@@ -1,0 +1,45 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import type { Target } from '../daemon/protocol/dto';
+import { TARGETS } from '../daemon/protocol/dto';
+import type { DaemonSettings } from '../daemon/protocol/settings';
+
+function section(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('cronium');
+}
+
+/** `cronium.home`, else `$CRONIUM_HOME`, else `~/.cronium` — the same order as the CLI. */
+export function configuredHome(): string {
+  const set = section().get<string>('home')?.trim();
+  const chosen = set || process.env.CRONIUM_HOME;
+  return resolve(chosen ? chosen.replace(/^~(?=\/|$)/, homedir()) : join(homedir(), '.cronium'));
+}
+
+export function configuredNodePath(): string | undefined {
+  return section().get<string>('daemon.nodePath')?.trim() || undefined;
+}
+
+export function configuredTarget(): Target {
+  const value = section().get<string>('defaultTarget');
+  return TARGETS.find((t) => t === value) ?? 'auto';
+}
+
+/**
+ * Daemon settings the user set in VS Code. Empty ones are left out so a value set with the CLI is not
+ * overwritten by an untouched editor setting.
+ */
+export function daemonSettingsOverrides(): Partial<DaemonSettings> {
+  const c = section();
+  const out: Partial<DaemonSettings> = {};
+  const pick = (key: string): string | undefined => c.get<string>(key)?.trim() || undefined;
+  const dockerHost = pick('docker.host');
+  if (dockerHost) out.dockerHost = dockerHost;
+  const bash = pick('images.bash');
+  if (bash) out.imageBash = bash;
+  const python = pick('images.python');
+  if (python) out.imagePython = python;
+  const node = pick('images.node');
+  if (node) out.imageNode = node;
+  return out;
+}

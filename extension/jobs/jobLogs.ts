@@ -1,0 +1,95 @@
+import * as vscode from 'vscode';
+import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
+import { GetJobRequest } from '../../daemon/protocol/jobs';
+import { LogsAppendedNotification, LogsEndedNotification, SubscribeLogsRequest } from '../../daemon/protocol/logs';
+import type { DaemonClient } from '../daemon/daemonClient';
+import type { DaemonConnection } from '../daemon/daemonConnection';
+import { jobOutcome, renderLines } from './jobFormat';
+
+/** Output channels are not free in the UI's channel list: keep the newest few. */
+const MAX_CHANNELS = 20;
+
+interface JobChannel {
+  channel: vscode.OutputChannel;
+  atLineStart: boolean;
+  following: boolean;
+  onEnd?: (job: JobDto) => void;
+}
+
+/** One output channel per job, fed by `logs/subscribe` from the job's first line on. */
+export class JobLogs implements vscode.Disposable {
+  private readonly channels = new Map<string, JobChannel>();
+
+  constructor(private readonly daemon: DaemonConnection) {
+    daemon.onSession((client, session) => {
+      session.push(
+        client.connection.onNotification(LogsAppendedNotification, ({ jobId, lines }) => this.append(jobId, lines)),
+        client.connection.onNotification(LogsEndedNotification, ({ jobId }) => void this.ended(client, jobId)),
+      );
+      // Streams cut by a daemon restart resume from the store: nothing printed twice, nothing lost.
+      for (const [jobId, entry] of this.channels) {
+        if (entry.following) void this.subscribe(client, jobId).catch(() => undefined);
+      }
+    });
+  }
+
+  /** Opens (or reveals) the job's channel and streams its log; `onEnd` runs once with the final job. */
+  async follow(job: JobDto, reveal: boolean, onEnd?: (job: JobDto) => void): Promise<void> {
+    let entry = this.channels.get(job.id);
+    if (!entry) {
+      entry = { channel: vscode.window.createOutputChannel(channelName(job)), atLineStart: true, following: true, onEnd };
+      this.channels.set(job.id, entry);
+      this.trim();
+      const client = await this.daemon.require();
+      await this.subscribe(client, job.id);
+    }
+    if (reveal) entry.channel.show(true);
+  }
+
+  channelNameOf(job: JobDto): string {
+    return channelName(job);
+  }
+
+  private lastSeq = new Map<string, number>();
+
+  private async subscribe(client: DaemonClient, jobId: string): Promise<void> {
+    await client.connection.sendRequest(SubscribeLogsRequest, { jobId, afterSeq: this.lastSeq.get(jobId) ?? 0 });
+  }
+
+  private append(jobId: string, lines: LogLineDto[]): void {
+    const entry = this.channels.get(jobId);
+    if (!entry || lines.length === 0) return;
+    const rendered = renderLines(lines, entry.atLineStart);
+    entry.atLineStart = rendered.atLineStart;
+    entry.channel.append(rendered.text);
+    this.lastSeq.set(jobId, lines[lines.length - 1].seq);
+  }
+
+  private async ended(client: DaemonClient, jobId: string): Promise<void> {
+    const entry = this.channels.get(jobId);
+    if (!entry || !entry.following) return;
+    entry.following = false;
+    const job = await client.connection.sendRequest(GetJobRequest, { id: jobId });
+    if (!entry.atLineStart) entry.channel.append('\n');
+    entry.channel.appendLine(`── ${jobOutcome(job)}`);
+    entry.onEnd?.(job);
+  }
+
+  private trim(): void {
+    while (this.channels.size > MAX_CHANNELS) {
+      const [oldest, entry] = this.channels.entries().next().value as [string, JobChannel];
+      entry.channel.dispose();
+      this.channels.delete(oldest);
+      this.lastSeq.delete(oldest);
+    }
+  }
+
+  dispose(): void {
+    for (const entry of this.channels.values()) entry.channel.dispose();
+    this.channels.clear();
+  }
+}
+
+function channelName(job: JobDto): string {
+  return `Cronium: ${job.name} (${job.id.slice(0, 8)})`;
+}

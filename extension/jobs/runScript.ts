@@ -1,0 +1,72 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { JobDto, Target } from '../../daemon/protocol/dto';
+import { RunJobRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import type { DaemonConnection } from '../daemon/daemonConnection';
+import { UserError } from '../errors';
+import { jobOutcome, runtimeForLanguage } from './jobFormat';
+import type { JobLogs } from './jobLogs';
+import type { JobsModel } from './jobsTree';
+
+/** What was submitted, kept so Re-run can send it again (the daemon does not return a job's script). */
+const RERUN_LIMIT = 100;
+
+/** Runs editor text as jobs and reports their outcome. */
+export class ScriptRunner {
+  private readonly submitted = new Map<string, RunJobParams>();
+
+  constructor(
+    private readonly daemon: DaemonConnection,
+    private readonly model: JobsModel,
+    private readonly logs: JobLogs,
+    private readonly defaultTarget: () => Target,
+  ) {}
+
+  canRerun(jobId: string): boolean {
+    return this.submitted.has(jobId);
+  }
+
+  /** Runs the active editor's text (saved or not) on `target`, default `cronium.defaultTarget`. */
+  async runEditor(editor: vscode.TextEditor | undefined, target?: Target): Promise<JobDto> {
+    if (!editor) throw new UserError('Open a Bash, Python or JavaScript file to run it as a job.');
+    const doc = editor.document;
+    const runtime = runtimeForLanguage(doc.languageId);
+    if (!runtime) throw new UserError(`Cronium runs Bash, Python and JavaScript; this editor is ${doc.languageId}.`);
+    const fileName = doc.isUntitled ? undefined : basename(doc.fileName);
+    const params: RunJobParams = {
+      content: doc.getText(),
+      runtime,
+      target: target ?? this.defaultTarget(),
+      name: fileName ?? doc.uri.path,
+      ...(fileName ? { fileName } : {}),
+      ...(doc.isUntitled ? {} : { cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath }),
+    };
+    return this.submit(params);
+  }
+
+  async rerun(jobId: string): Promise<JobDto> {
+    const params = this.submitted.get(jobId);
+    if (!params) throw new UserError('Only jobs started from this window can be re-run.');
+    return this.submit(params);
+  }
+
+  private async submit(params: RunJobParams): Promise<JobDto> {
+    const client = await this.daemon.require();
+    const { job, notice } = await client.connection.sendRequest(RunJobRequest, params);
+    this.submitted.set(job.id, params);
+    if (this.submitted.size > RERUN_LIMIT) this.submitted.delete(this.submitted.keys().next().value as string);
+    // Straight into the view from the reply: the 100 ms budget does not wait for a notification.
+    if (!this.model.get(job.id)) this.model.upsert(job);
+    if (notice) void vscode.window.showInformationMessage(notice);
+    await this.logs.follow(job, true, (final) => this.finished(final));
+    return job;
+  }
+
+  private finished(job: JobDto): void {
+    this.model.upsert(job);
+    if (job.status === 'succeeded' || job.status === 'cancelled') return;
+    void vscode.window.showErrorMessage(jobOutcome(job), 'Show Log').then((pick) => {
+      if (pick === 'Show Log') void this.logs.follow(job, true);
+    });
+  }
+}
