@@ -14,6 +14,14 @@ export const CLI_JS = join(ROOT, 'dist', 'cli.js');
 
 /** A real daemon process on a temp home, as users run it. */
 export class DaemonProcess {
+  /** Every daemon this test process started, so a failed test cannot leave one running. */
+  private static readonly started = new Set<DaemonProcess>();
+
+  /** Stops every daemon still running (root hook after all tests). */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...DaemonProcess.started].map((d) => (d.running ? d.kill9() : undefined)));
+  }
+
   private exitCode: number | null | undefined;
   readonly exited: Promise<number | null>;
   stderr = '';
@@ -40,6 +48,8 @@ export class DaemonProcess {
       env: { ...process.env, ...env },
     });
     const daemon = new DaemonProcess(home, child);
+    DaemonProcess.started.add(daemon);
+    void daemon.exited.then(() => DaemonProcess.started.delete(daemon));
     await waitFor('the daemon socket', async () => {
       if (daemon.exitCode !== undefined) throw new Error(`daemon exited with ${daemon.exitCode}: ${daemon.stderr}`);
       try {

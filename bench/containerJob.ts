@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import type Dockerode from 'dockerode';
+import { ContainerExecutor, defaultImages } from '../daemon/executors/container/containerExecutor';
+import { listDaemonResources } from '../daemon/executors/container/containerRecovery';
+import { dockerFromEnv } from '../daemon/executors/container/dockerHost';
+import { silentLogger } from '../daemon/executors/container/executorLogger';
+import { removeContainer, removeNetwork } from '../daemon/executors/container/jobCleanup';
+import type { RuntimeRequestHandler } from '../daemon/runtimeApi/types';
+import { median } from './stats';
+
+/** What the container benchmark reports: medians in ms, and job/raw. */
+export interface ContainerJobBench {
+  median: number;
+  rawMedian: number;
+  ratio: number;
+  samples: { job: number[]; raw: number[] };
+}
+
+const WARMUP = 2;
+
+/**
+ * Wall time of a trivial Bash job through the container executor (network, sidecar, job container, cleanup
+ * included: start() until `done`) against `docker run --rm --network none cronium/bash bash -c true`, the
+ * same work with nothing of ours around it. Iterations alternate, so drift hits both alike.
+ */
+export async function benchContainerJob(opts: { iterations: number; log?: (message: string) => void }): Promise<ContainerJobBench> {
+  const daemonId = `bench-${process.pid}-${Date.now()}`;
+  const images = defaultImages();
+  const docker = dockerFromEnv();
+  const executor = new ContainerExecutor({ docker, images, runtimeApi: answerOk, daemonId });
+  const state = await executor.available();
+  if (!state.ok) throw new Error(state.reason);
+  const log = opts.log ?? (() => undefined);
+  let n = 0;
+  const job = async (): Promise<number> => {
+    const started = performance.now();
+    const execution = executor.start(
+      { jobId: `job_bench${String(n++).padStart(6, '0')}`, runtime: 'bash', script: 'true\n', scriptName: null, env: {}, cwd: '/tmp' },
+      { onStarted: () => undefined, onOutput: () => undefined },
+    );
+    const result = await execution.done;
+    if (result.exitCode !== 0) throw new Error(`trivial container job ended ${result.spawnError?.message ?? `with ${result.exitCode}`}`);
+    return performance.now() - started;
+  };
+  const raw = () => rawDockerRun(images('bash'));
+  try {
+    log(`container job: ${WARMUP} warm-up + ${opts.iterations} alternating executor/raw iterations`);
+    for (let i = 0; i < WARMUP; i++) {
+      await job();
+      await raw();
+    }
+    const jobMs: number[] = [];
+    const rawMs: number[] = [];
+    for (let i = 0; i < opts.iterations; i++) {
+      // Alternate which goes first so neither always runs right after the other's cleanup.
+      if (i % 2 === 0) {
+        jobMs.push(await job());
+        rawMs.push(await raw());
+      } else {
+        rawMs.push(await raw());
+        jobMs.push(await job());
+      }
+    }
+    const result = { median: median(jobMs), rawMedian: median(rawMs), ratio: median(jobMs) / median(rawMs) };
+    log(`container job: median ${result.median.toFixed(0)} ms, raw docker run ${result.rawMedian.toFixed(0)} ms, ${result.ratio.toFixed(2)}x`);
+    return { ...result, samples: { job: jobMs, raw: rawMs } };
+  } finally {
+    await removeLeftovers(docker, daemonId);
+  }
+}
+
+const answerOk: RuntimeRequestHandler = async () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
+
+function rawDockerRun(image: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile('docker', ['run', '--rm', '--network', 'none', image, 'bash', '-c', 'true'], (error) => {
+      if (error) reject(new Error(`raw docker run failed: ${error.message}`));
+      else resolve(performance.now() - started);
+    });
+  });
+}
+
+/** A failed iteration must not leave containers behind on the machine. */
+async function removeLeftovers(docker: Dockerode, daemonId: string): Promise<void> {
+  const { containers, networks } = await listDaemonResources(docker, daemonId);
+  await Promise.all(containers.map((c) => removeContainer(docker, c.Id, silentLogger)));
+  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id, silentLogger)));
+}
+
+/** `count` trivial container jobs started at once: wall time, failures, and what was left on the engine. */
+export async function benchConcurrentContainerJobs(count: number): Promise<{ wallMs: number; failed: number; leftovers: number }> {
+  const daemonId = `bench-conc-${process.pid}-${Date.now()}`;
+  const docker = dockerFromEnv();
+  const executor = new ContainerExecutor({ docker, images: defaultImages(), runtimeApi: answerOk, daemonId });
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      executor.start(
+        { jobId: `job_conc${String(i).padStart(8, '0')}`, runtime: 'bash', script: 'echo ok\n', scriptName: null, env: {}, cwd: '/tmp' },
+        { onStarted: () => undefined, onOutput: () => undefined },
+      ).done,
+    ),
+  );
+  const wallMs = performance.now() - started;
+  const { containers, networks } = await listDaemonResources(docker, daemonId);
+  await removeLeftovers(docker, daemonId);
+  return { wallMs, failed: results.filter((r) => r.exitCode !== 0).length, leftovers: containers.length + networks.length };
+}
