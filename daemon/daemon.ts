@@ -14,6 +14,7 @@ import { Redactor } from './logs/redactor';
 import type { DaemonStatusResult } from './protocol/lifecycle';
 import { PROTOCOL_VERSION } from './protocol/version';
 import { JobQueue } from './queue/jobQueue';
+import { LogRetention } from './queue/logRetention';
 import { RpcServer } from './rpc/server';
 import { ExecutionTokens } from './runtimeApi/executionTokens';
 import { LocalRuntimeListener } from './runtimeApi/localListener';
@@ -24,6 +25,7 @@ import { imageFor, Settings } from './settings';
 import { openDatabase } from './store/database';
 import { JobStore } from './store/jobStore';
 import { LogStore } from './store/logStore';
+import { RetentionStore } from './store/retentionStore';
 import { SettingsStore } from './store/settingsStore';
 import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
@@ -115,6 +117,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     logger,
   });
   await queue.recover();
+  const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;
   const status = (): DaemonStatusResult => ({
@@ -140,6 +143,10 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     logs,
     settings,
     variables,
+    settingsChanged: () => {
+      queue.pump(); // a higher concurrency frees slots at once
+      void retention.prune();
+    },
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root }),
@@ -160,6 +167,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     }
     logger.info(`shutting down (${reason}); ${queue.runningCount} running job(s) will be cancelled`);
     stopping = (async () => {
+      retention.stop();
       await queue.shutdown();
       await server.close();
       await localApi.close();
@@ -185,6 +193,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   }
   logger.info(`ready: pid ${process.pid}, home ${paths.root}, protocol ${PROTOCOL_VERSION}, version ${daemonVersion}`);
   queue.pump(); // jobs queued before the last stop
+  retention.start();
   return true;
 }
 

@@ -7,6 +7,7 @@ export function defaultSettings(): DaemonSettings {
     concurrency: availableParallelism() * 2,
     killGraceMs: 5000,
     defaultTimeoutMs: 0,
+    logRetentionDays: 30,
     dockerHost: '',
     imageBash: 'cronium/bash:latest',
     imagePython: 'cronium/python:latest',

@@ -41,5 +41,9 @@ export function daemonSettingsOverrides(): Partial<DaemonSettings> {
   if (python) out.imagePython = python;
   const node = pick('images.node');
   if (node) out.imageNode = node;
+  // Only a value the user set: the declared default must not override `cronium settings set`.
+  const retention = c.inspect<number>('logs.retentionDays');
+  const days = retention?.workspaceValue ?? retention?.globalValue;
+  if (typeof days === 'number') out.logRetentionDays = days;
   return out;
 }

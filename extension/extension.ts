@@ -11,6 +11,7 @@ import { DaemonConnection } from './daemon/daemonConnection';
 import { UserError } from './errors';
 import { JobLogs } from './jobs/jobLogs';
 import { JobItem, JobsModel } from './jobs/jobsTree';
+import { JobTerminals } from './jobs/jobTerminal';
 import { ScriptRunner } from './jobs/runScript';
 import { createStatusBar } from './statusBar';
 import { VariableItem, VariablesModel } from './variables/variablesTree';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   const jobs: JobsModel = new JobsModel(daemon, (id): boolean => run.canRerun(id));
   const logs = new JobLogs(daemon);
   const run: ScriptRunner = new ScriptRunner(daemon, jobs, logs, configuredTarget);
+  const terminals = new JobTerminals(daemon, jobs, logs, configuredTarget);
   const variables = new VariablesModel(daemon);
 
   daemon.onSession(async (client) => {
@@ -80,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
         }
       },
       'cronium.jobs.runCurrentScript': async () => (await run.runEditor(vscode.window.activeTextEditor)).id,
+      'cronium.jobs.runInTerminal': async () => terminals.runEditor(vscode.window.activeTextEditor),
       'cronium.jobs.runCurrentScriptOn': async () => {
         const target = await pickTarget();
         if (!target) return undefined;

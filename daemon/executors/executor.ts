@@ -29,6 +29,8 @@ export interface ExecutionSpec {
   env: Record<string, string>;
   cwd: string;
   container?: ContainerOptions;
+  /** Keep stdin open for {@link Execution.writeStdin}; local jobs also get a pseudo-terminal of this size. */
+  interactive?: { columns: number; rows: number };
 }
 
 export interface ExecutionHooks {
@@ -50,6 +52,11 @@ export interface Execution {
   readonly done: Promise<ExecutionResult>;
   /** SIGTERM to everything the job started, SIGKILL after `graceMs` if anything is left. */
   stop(graceMs: number): void;
+  /**
+   * Interactive executions only: writes to the job's stdin, then closes it when `eof`. Returns false
+   * when stdin is closed (or the process is gone) and nothing was written.
+   */
+  writeStdin?(data: Buffer | string, eof?: boolean): boolean;
 }
 
 /** A job the previous daemon recorded as claimed or running on this executor's target. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import type { Runtime } from '../protocol/dto';
 import { coerceError } from '../errors';
 import type {
@@ -13,6 +14,7 @@ import type {
   RecoveredExecution,
 } from './executor';
 import { groupAlive, processStartTime, signalGroup } from './processGroup';
+import { PTY_PROGRAM, ptyLaunch, ptySessionOf, signalSession } from './ptyCommand';
 import { scriptExtension } from './runtimes';
 
 /** Command line (before the script path) per runtime. */
@@ -42,6 +44,7 @@ export interface LocalExecutorOptions {
 /**
  * Runs a script as a process on the host, in a process group of its own (so cancel and timeout reach
  * everything it started), with stdin closed and the given environment and working directory.
+ * Interactive jobs keep stdin open and run inside a pseudo-terminal made by util-linux `script`.
  */
 export class LocalProcessExecutor implements Executor {
   readonly kind = 'local';
@@ -90,8 +93,19 @@ export class LocalProcessExecutor implements Executor {
 
   start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
     const file = join(this.options.runDir, `${spec.jobId}${scriptExtension(spec.runtime, spec.scriptName)}`);
+    const pty = spec.interactive;
     let stopTimer: NodeJS.Timeout | undefined;
+    let discoverTimer: NodeJS.Timeout | undefined;
     let pgid: number | undefined;
+    let ptySid: number | undefined;
+    let stdin: Writable | undefined;
+    // The pty's session escapes our process group (see ptySessionOf): every kill reaches both.
+    const kill = (signal: NodeJS.Signals): void => {
+      if (pgid === undefined) return;
+      if (pty !== undefined) ptySid ??= ptySessionOf(pgid);
+      signalGroup(pgid, signal);
+      if (ptySid !== undefined) signalSession(ptySid, signal);
+    };
 
     const done = new Promise<ExecutionResult>((resolve) => {
       const cwdProblem = checkDirectory(spec.cwd);
@@ -100,18 +114,25 @@ export class LocalProcessExecutor implements Executor {
         return;
       }
       writeFileSync(file, spec.script, { mode: 0o700 });
-      const { command, args, env } = this.launch(spec, file);
+      const plain = this.launch(spec, file);
+      const { command, args, env } = pty === undefined ? plain : ptyLaunch(plain.command, plain.args, plain.env, pty);
       const child = spawn(command, args, {
         cwd: spec.cwd,
         env,
         detached: true, // setsid: the job leads its own process group
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [pty === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
+      if (child.stdin !== null) {
+        stdin = child.stdin;
+        // EPIPE when the job exits while input is on its way: the input is simply lost.
+        child.stdin.on('error', () => undefined);
+      }
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let leftoverTimer: NodeJS.Timeout | undefined;
       const finish = (result: ExecutionResult): void => {
         clearTimeout(leftoverTimer);
         clearTimeout(stopTimer);
+        clearTimeout(discoverTimer);
         removeQuietly(file);
         resolve(result);
       };
@@ -119,21 +140,29 @@ export class LocalProcessExecutor implements Executor {
       child.once('error', (e) => {
         // spawn failures (interpreter missing) arrive here, without an exit event.
         if (exit === undefined && child.pid === undefined) {
-          finish({ exitCode: null, signal: null, spawnError: interpreterError(command, spec.runtime, coerceError(e)) });
+          const error = pty === undefined ? interpreterError(command, spec.runtime, coerceError(e)) : ptyError(coerceError(e));
+          finish({ exitCode: null, signal: null, spawnError: error });
         }
       });
       if (child.pid !== undefined) {
         pgid = child.pid;
         hooks.onStarted({ pid: child.pid, pidStart: processStartTime(child.pid) });
+        // Learn the pty session early: once `script` is gone its child is reparented and harder to tell.
+        if (pty !== undefined) discoverTimer = setTimeout(() => (ptySid ??= ptySessionOf(child.pid as number)), 100);
       }
-      child.stdout.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
-      child.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
+      // Both are pipes (stdio below); the typings cannot tell with a computed stdin.
+      (child.stdout as Readable).on('data', (chunk: Buffer) => {
+        if (pty !== undefined && ptySid === undefined && pgid !== undefined) ptySid = ptySessionOf(pgid);
+        hooks.onOutput('stdout', chunk);
+      });
+      (child.stderr as Readable).on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
       child.once('exit', (code, signal) => {
         exit = { code, signal };
-        // Background processes the script left behind would hold the pipes open: end them.
-        if (pgid !== undefined && groupAlive(pgid)) {
-          signalGroup(pgid, 'SIGTERM');
-          leftoverTimer = setTimeout(() => pgid !== undefined && signalGroup(pgid, 'SIGKILL'), LEFTOVER_GRACE_MS);
+        // Background processes the script left behind would hold the pipes (or the pty) open: end them.
+        const leftover = (pgid !== undefined && groupAlive(pgid)) || (ptySid !== undefined && signalSession(ptySid, 0));
+        if (leftover) {
+          kill('SIGTERM');
+          leftoverTimer = setTimeout(() => kill('SIGKILL'), LEFTOVER_GRACE_MS);
         }
       });
       child.once('close', () => {
@@ -145,12 +174,21 @@ export class LocalProcessExecutor implements Executor {
       done,
       stop: (graceMs: number) => {
         if (pgid === undefined) return;
-        const group = pgid;
-        signalGroup(group, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+        kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
         if (graceMs > 0 && stopTimer === undefined) {
-          stopTimer = setTimeout(() => signalGroup(group, 'SIGKILL'), graceMs);
+          stopTimer = setTimeout(() => kill('SIGKILL'), graceMs);
         }
       },
+      ...(pty === undefined
+        ? {}
+        : {
+            writeStdin: (data: Buffer | string, eof?: boolean): boolean => {
+              if (stdin === undefined || stdin.writableEnded || stdin.destroyed) return false;
+              if (data.length > 0) stdin.write(data);
+              if (eof) stdin.end();
+              return true;
+            },
+          }),
     };
   }
 }
@@ -168,6 +206,12 @@ function interpreterError(command: string, runtime: Runtime, cause: Error): Erro
   const hint = { bash: 'CRONIUM_BASH', python: 'CRONIUM_PYTHON', node: 'CRONIUM_NODE' }[runtime];
   return new Error(
     `Could not start ${command} for a ${runtime} script (${cause.message}); install it or set ${hint} to its path`,
+  );
+}
+
+function ptyError(cause: Error): Error {
+  return new Error(
+    `Could not start ${PTY_PROGRAM}, which gives interactive jobs a terminal (${cause.message}); install util-linux or set CRONIUM_SCRIPT to its path`,
   );
 }
 

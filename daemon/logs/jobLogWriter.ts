@@ -38,6 +38,8 @@ export interface LogWriterOptions {
   /** Called after every stored batch, to record progress with the job. */
   onProgress?: (seq: number, bytes: StreamBytes) => void;
   limits?: LogWriterLimits;
+  /** Store a line's start without waiting for its newline (interactive jobs: prompts must show). */
+  eagerPartial?: boolean;
 }
 
 /**
@@ -86,6 +88,7 @@ export class JobLogWriter {
   write(stream: LogStream, chunk: Buffer): void {
     const code = streamCode(stream);
     this.splitters[code].push(chunk, this.scratch);
+    if (this.options.eagerPartial) this.splitters[code].cut(this.scratch);
     this.take(code);
   }
 

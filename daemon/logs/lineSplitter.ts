@@ -42,6 +42,19 @@ export class LineSplitter {
     this.carryLength = 0;
   }
 
+  /**
+   * Emits what is carried so far as a `partial` line, except an unfinished UTF-8 character at its end,
+   * which waits for the rest of its bytes. Interactive jobs need this: a prompt has no newline yet.
+   */
+  cut(out: SplitLine[]): void {
+    if (this.carryLength === 0) return;
+    const all = Buffer.concat(this.carry);
+    const keep = incompleteUtf8Tail(all);
+    if (keep < all.length) out.push({ data: all.subarray(0, all.length - keep), partial: true });
+    this.carry = keep > 0 ? [Buffer.from(all.subarray(all.length - keep))] : [];
+    this.carryLength = keep;
+  }
+
   private emitComplete(line: Buffer, out: SplitLine[]): void {
     let offset = 0;
     while (line.length - offset > this.maxLine) {
@@ -64,4 +77,15 @@ export class LineSplitter {
     this.carry = all.length > 0 ? [Buffer.from(all)] : [];
     this.carryLength = all.length;
   }
+}
+
+/** Bytes at the end of `data` that start a UTF-8 character whose continuation bytes have not come yet. */
+export function incompleteUtf8Tail(data: Buffer): number {
+  for (let back = 1; back <= Math.min(3, data.length); back++) {
+    const byte = data[data.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for the lead byte
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? back : 0;
+  }
+  return 0;
 }

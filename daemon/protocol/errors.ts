@@ -15,6 +15,8 @@ export const ErrorCodes = {
   JobNotFound: 1020,
   /** The job is already finished, so it cannot be cancelled. */
   JobNotActive: 1021,
+  /** The job takes no input: it is not interactive, not running, or its stdin was closed. */
+  StdinClosed: 1022,
   /** No variable has the given key. */
   VariableNotFound: 1025,
   /** The requested execution target is not available on this daemon. */
@@ -38,6 +40,7 @@ export type ErrorKind =
   | 'invalid_params'
   | 'job_not_found'
   | 'job_not_active'
+  | 'stdin_closed'
   | 'variable_not_found'
   | 'target_unavailable'
   | 'runtime_unavailable'

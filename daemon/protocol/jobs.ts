@@ -34,6 +34,21 @@ export interface RunJobParams {
    * (same as calling `logs/subscribe` with `afterSeq: 0`, without the race).
    */
   subscribeLogs?: boolean;
+  /**
+   * Opt-in: the job's stdin stays open for {@link WriteStdinRequest} (otherwise it is closed, as for
+   * scheduled jobs), and a local job runs in a pseudo-terminal, so interactive programs prompt, colour
+   * and line-edit as in a terminal; stdout and stderr then arrive merged on `stdout`. Local target only:
+   * `auto` resolves to `local`, `container` is refused with `TargetUnavailable`.
+   */
+  interactive?: boolean;
+  /** Interactive jobs: the pseudo-terminal's size at start; default 80 × 24. */
+  terminalSize?: TerminalSize;
+}
+
+/** Size of an interactive job's pseudo-terminal, in character cells. */
+export interface TerminalSize {
+  columns: number;
+  rows: number;
 }
 
 /** Result of {@link RunJobRequest}. */
@@ -85,3 +100,19 @@ export const SubscribeJobsRequest = new RequestType<Record<string, never>, void,
 
 /** A job changed status. Sent to connections that called {@link SubscribeJobsRequest}. */
 export const JobStatusChangedNotification = new NotificationType<{ job: JobDto }>('jobs/didChangeStatus');
+
+/** Params of {@link WriteStdinRequest}. */
+export interface WriteStdinParams {
+  id: string;
+  /** Text to write to the job's stdin as UTF-8 (at most 1 MiB); in a pseudo-terminal, as if typed. */
+  data: string;
+  /** Close stdin after `data`; in a pseudo-terminal the program reads end-of-file (like Ctrl-D). */
+  eof?: boolean;
+}
+
+/**
+ * Writes to the stdin of a running job started with `interactive: true`. Fails with `JobNotFound`, or
+ * with `StdinClosed` when the job is not interactive, not running (yet or any more) or its stdin was
+ * closed.
+ */
+export const WriteStdinRequest = new RequestType<WriteStdinParams, void, ErrorData>('jobs/writeStdin');

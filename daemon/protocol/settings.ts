@@ -9,6 +9,8 @@ export interface DaemonSettings {
   killGraceMs: number;
   /** Timeout of jobs that do not set one, in milliseconds; 0 means none. Default 0. */
   defaultTimeoutMs: number;
+  /** Finished jobs and their logs are deleted after this many days; 0 keeps them for ever. Default 30. */
+  logRetentionDays: number;
   /**
    * Docker engine for container jobs: a socket path, `unix://…`, `tcp://host:port` or `ssh://user@host`.
    * Empty: `$DOCKER_HOST`, else /var/run/docker.sock.

@@ -9,7 +9,7 @@ import type { JobLogState, LogHub } from '../logs/logHub';
 import type { Redactor } from '../logs/redactor';
 import { isTerminalStatus, type JobDto, type JobStatus } from '../protocol/dto';
 import { ErrorCodes } from '../protocol/errors';
-import type { RunJobParams } from '../protocol/jobs';
+import type { RunJobParams, TerminalSize } from '../protocol/jobs';
 import type { DaemonSettings } from '../protocol/settings';
 import { tokenLifetimeSeconds, type ExecutionTokens } from '../runtimeApi/executionTokens';
 import type { SecretBox } from '../secrets/secretBox';
@@ -32,6 +32,7 @@ export interface JobQueueDeps {
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const DEFAULT_TERMINAL: TerminalSize = { columns: 80, rows: 24 };
 const DEFAULT_CONTAINER: Omit<ContainerOptions, 'network'> = { memoryBytes: 512 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 100 };
 
 /** `job_` and 12 random letters and digits, as in Cronium. */
@@ -48,6 +49,8 @@ export function newJobId(): string {
  */
 export class JobQueue {
   private readonly runs = new Map<string, JobRun>();
+  /** Interactive jobs until they end. Kept in memory only: stdin cannot outlive the daemon anyway. */
+  private readonly terminals = new Map<string, TerminalSize>();
   private readonly statusListeners: ((jobId: string) => void)[] = [];
   private accepting = true;
 
@@ -80,7 +83,15 @@ export class JobQueue {
       );
     }
     const input = params.inputFromJob === undefined ? params.input : this.outputOf(params.inputFromJob);
-    const { target, notice } = await this.deps.registry.resolve(params.target ?? 'auto');
+    if (params.interactive && params.target === 'container') {
+      throw new CroniumError(
+        ErrorCodes.TargetUnavailable,
+        'target_unavailable',
+        'Run in Terminal runs on the local target; use --target local',
+      );
+    }
+    // Only the local executor gives a job a terminal, so `auto` means local for interactive jobs.
+    const { target, notice } = await this.deps.registry.resolve(params.interactive ? 'local' : (params.target ?? 'auto'));
     this.assertAccepting();
     const env = params.env ?? {};
     const timeoutMs = params.timeoutMs ?? (this.deps.settings().defaultTimeoutMs || null);
@@ -110,6 +121,7 @@ export class JobQueue {
             }
           : null,
     });
+    if (params.interactive) this.terminals.set(job.id, params.terminalSize ?? DEFAULT_TERMINAL);
     this.emit(job);
     beforeStart?.(job);
     this.pump();
@@ -191,6 +203,20 @@ export class JobQueue {
     return this.deps.jobs.get(id) as JobRecord;
   }
 
+  /** Writes to the stdin of a running interactive job; `StdinClosed` when it takes no input. */
+  writeStdin(id: string, data: string, eof: boolean): void {
+    const job = this.deps.jobs.get(id);
+    if (job === undefined) throw jobNotFound(id);
+    const run = this.runs.get(id);
+    if (run === undefined || !this.terminals.has(id) || !run.writeStdin(data, eof)) {
+      const why = !this.terminals.has(id) && run !== undefined ? 'was not started interactive' : `takes no input (${job.status})`;
+      throw new CroniumError(ErrorCodes.StdinClosed, 'stdin_closed', `Job ${id} ${why}; run it with Run in Terminal to type into it`, {
+        jobId: id,
+        status: job.status,
+      });
+    }
+  }
+
   /** The job as clients see it; a running job's line count is the live one. */
   dto(job: JobRecord): JobDto {
     const dto = toJobDto(job);
@@ -223,7 +249,8 @@ export class JobQueue {
   }
 
   private start(job: JobRecord): void {
-    const run = new JobRun(job, this.runDeps());
+    const terminal = this.terminals.get(job.id);
+    const run = new JobRun(job, this.runDeps(), undefined, terminal !== undefined);
     this.watch(run);
     let executor: Executor;
     try {
@@ -244,6 +271,7 @@ export class JobQueue {
               env,
               cwd: job.cwd as string,
               container: job.container ?? undefined,
+              interactive: terminal,
             },
             run.hooks,
           ),
@@ -281,6 +309,7 @@ export class JobQueue {
 
   private ended(id: string, final: JobRecord): void {
     this.runs.delete(id);
+    this.terminals.delete(id);
     this.deps.hub().finished(id);
     this.emit(final);
     this.deps.logger.debug(`job ${id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''}`);
@@ -294,6 +323,7 @@ export class JobQueue {
   }
 
   private finishWithoutRun(job: JobRecord, status: JobStatus, message: string, error: { kind: string; message: string }): void {
+    this.terminals.delete(job.id);
     this.deps.jobs.finish(job.id, {
       status,
       finishedAt: Date.now(),

@@ -31,10 +31,12 @@ export class JobRun {
     readonly job: JobRecord,
     private readonly deps: JobRunDeps,
     resume?: { seq: number; bytes: StreamBytes },
+    interactive = false,
   ) {
     this.writer = new JobLogWriter(job.id, deps.logs, deps.hub, {
       redactor: deps.redactor,
       resume,
+      eagerPartial: interactive,
       onProgress: (seq, bytes) => deps.jobs.progress(job.id, seq, bytes),
     });
     this.hooks = {
@@ -59,6 +61,11 @@ export class JobRun {
   stop(reason: StopReason, graceMs = this.deps.killGraceMs()): void {
     this.stopReason ??= reason;
     this.execution?.stop(graceMs);
+  }
+
+  /** Writes to an interactive job's stdin; false when it has none open (not interactive, not started, ended). */
+  writeStdin(data: string, eof: boolean): boolean {
+    return this.execution?.writeStdin?.(data, eof) ?? false;
   }
 
   private async follow(execution: Execution): Promise<JobRecord> {

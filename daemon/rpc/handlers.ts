@@ -2,7 +2,14 @@ import { jobNotFound } from '../errors';
 import type { LogHub } from '../logs/logHub';
 import { toLogLineDto } from '../logs/logLines';
 import type { JobQueue } from '../queue/jobQueue';
-import { CancelJobRequest, GetJobRequest, ListJobsRequest, RunJobRequest, SubscribeJobsRequest } from '../protocol/jobs';
+import {
+  CancelJobRequest,
+  GetJobRequest,
+  ListJobsRequest,
+  RunJobRequest,
+  SubscribeJobsRequest,
+  WriteStdinRequest,
+} from '../protocol/jobs';
 import { DaemonStatusRequest, ShutdownRequest, type DaemonStatusResult } from '../protocol/lifecycle';
 import { ReadLogsRequest, SubscribeLogsRequest, UnsubscribeLogsRequest } from '../protocol/logs';
 import { GetSettingsRequest, UpdateSettingsRequest } from '../protocol/settings';
@@ -29,6 +36,7 @@ import {
   subscribeLogsSchema,
   unsubscribeLogsSchema,
   updateSettingsSchema,
+  writeStdinSchema,
 } from './schemas';
 
 export interface HandlerDeps {
@@ -38,6 +46,8 @@ export interface HandlerDeps {
   hub: LogHub;
   settings: Settings;
   variables: Variables;
+  /** Applies changed settings (frees slots for a higher concurrency, prunes for a shorter retention). */
+  settingsChanged: () => void;
   status: () => DaemonStatusResult;
   requestShutdown: () => void;
 }
@@ -69,6 +79,7 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
     jobs: jobs.list(limit ?? 50, status).map((job) => queue.dto(job)),
   }));
   session.handle(CancelJobRequest, getJobSchema, async ({ id }) => queue.dto(await queue.cancel(id)));
+  session.handle(WriteStdinRequest, writeStdinSchema, ({ id, data, eof }) => queue.writeStdin(id, data, eof ?? false));
   session.handle(SubscribeJobsRequest, emptySchema, () => {
     session.watchesJobs = true;
   });
@@ -99,7 +110,7 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
   session.handle0(GetSettingsRequest, () => deps.settings.get());
   session.handle(UpdateSettingsRequest, updateSettingsSchema, (changes) => {
     const updated = deps.settings.update(changes);
-    queue.pump(); // a higher concurrency frees slots at once
+    deps.settingsChanged();
     return updated;
   });
 }

@@ -43,6 +43,14 @@ export const runJobSchema = z.strictObject({
     }),
   ),
   image: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+  interactive: z.optional(z.boolean()),
+  terminalSize: z.optional(z.strictObject({ columns: count(1, 1000), rows: count(1, 1000) })),
+});
+
+export const writeStdinSchema = z.strictObject({
+  id: jobId,
+  data: z.string().check(z.maxLength(1024 * 1024, 'stdin writes are limited to 1 MiB')),
+  eof: z.optional(z.boolean()),
 });
 
 const variableKey = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,200}$/, 'variable names are letters, digits, _ . - (at most 200)'));
@@ -94,6 +102,7 @@ export const updateSettingsSchema = z.strictObject({
   concurrency: z.optional(count(1, 256)),
   killGraceMs: z.optional(count(0, 10 * 60 * 1000)),
   defaultTimeoutMs: z.optional(count(0, 7 * DAY_MS)),
+  logRetentionDays: z.optional(z.number().check(z.minimum(0), z.maximum(36_500))),
   dockerHost: z.optional(z.string().check(z.maxLength(1024))),
   imageBash: z.optional(imageName),
   imagePython: z.optional(imageName),

@@ -16,9 +16,21 @@ interface JobChannel {
   onEnd?: (job: JobDto) => void;
 }
 
-/** One output channel per job, fed by `logs/subscribe` from the job's first line on. */
+/** Where {@link JobLogs.stream} delivers a job's lines instead of an output channel. */
+export interface LogSink {
+  lines(lines: LogLineDto[]): void;
+  /** Once, with the final job, after its last line. */
+  end(job: JobDto): void;
+}
+
+/**
+ * One output channel per job, fed by `logs/subscribe` from the job's first line on. It also feeds
+ * other views of a job's log (the job terminal): a JSON-RPC connection keeps one handler per
+ * notification, so every log consumer of the window goes through here.
+ */
 export class JobLogs implements vscode.Disposable {
   private readonly channels = new Map<string, JobChannel>();
+  private readonly sinks = new Map<string, LogSink>();
 
   constructor(private readonly daemon: DaemonConnection) {
     daemon.onSession((client, session) => {
@@ -30,6 +42,7 @@ export class JobLogs implements vscode.Disposable {
       for (const [jobId, entry] of this.channels) {
         if (entry.following) void this.subscribe(client, jobId).catch(() => undefined);
       }
+      for (const jobId of this.sinks.keys()) void this.subscribe(client, jobId).catch(() => undefined);
     });
   }
 
@@ -40,10 +53,25 @@ export class JobLogs implements vscode.Disposable {
       entry = { channel: vscode.window.createOutputChannel(channelName(job)), atLineStart: true, following: true, onEnd };
       this.channels.set(job.id, entry);
       this.trim();
-      const client = await this.daemon.require();
-      await this.subscribe(client, job.id);
+      // A job shown in a terminal is subscribed already; subscribing again would replay its lines there.
+      if (!this.sinks.has(job.id)) {
+        const client = await this.daemon.require();
+        await this.subscribe(client, job.id);
+      }
     }
     if (reveal) entry.channel.show(true);
+  }
+
+  /** Streams the job's log, from its first line, to `sink` until it ends or the result is disposed. */
+  async stream(jobId: string, sink: LogSink): Promise<vscode.Disposable> {
+    this.sinks.set(jobId, sink);
+    const client = await this.daemon.require();
+    await this.subscribe(client, jobId);
+    return new vscode.Disposable(() => {
+      if (this.sinks.get(jobId) !== sink) return;
+      this.sinks.delete(jobId);
+      this.lastSeq.delete(jobId);
+    });
   }
 
   channelNameOf(job: JobDto): string {
@@ -57,6 +85,11 @@ export class JobLogs implements vscode.Disposable {
   }
 
   private append(jobId: string, lines: LogLineDto[]): void {
+    const sink = this.sinks.get(jobId);
+    if (sink !== undefined && lines.length > 0) {
+      sink.lines(lines);
+      this.lastSeq.set(jobId, lines[lines.length - 1].seq);
+    }
     const entry = this.channels.get(jobId);
     if (!entry || lines.length === 0) return;
     const rendered = renderLines(lines, entry.atLineStart);
@@ -66,6 +99,12 @@ export class JobLogs implements vscode.Disposable {
   }
 
   private async ended(client: DaemonClient, jobId: string): Promise<void> {
+    const sink = this.sinks.get(jobId);
+    if (sink !== undefined) {
+      this.sinks.delete(jobId);
+      this.lastSeq.delete(jobId);
+      sink.end(await client.connection.sendRequest(GetJobRequest, { id: jobId }));
+    }
     const entry = this.channels.get(jobId);
     if (!entry || !entry.following) return;
     entry.following = false;

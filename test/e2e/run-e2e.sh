@@ -21,9 +21,11 @@ mkdir -p "$W/ws" "$W/ud/User" "$HOME_DIR" "$TMPDIR"
 printf 'print("hello from python")\nprint("second line")\n' > "$W/ws/hello.py"
 printf 'echo before\necho oops >&2\nexit 3\n' > "$W/ws/fail.sh"
 printf 'echo sleeping\nsleep 120\n' > "$W/ws/sleep.sh"
+printf 'read -p "name? " n\necho "hi $n"\n' > "$W/ws/ask.sh"
 # Local target keeps the scenario independent of runtime images; the container path has its own tests.
 cat > "$W/ud/User/settings.json" <<JSON
-{ "cronium.home": "$HOME_DIR", "cronium.defaultTarget": "local", "workbench.startupEditor": "none" }
+{ "cronium.home": "$HOME_DIR", "cronium.defaultTarget": "local", "workbench.startupEditor": "none",
+  "terminal.integrated.gpuAcceleration": "off" }
 JSON
 "$NODE" "$CS" --config /dev/null --user-data-dir "$W/ud" --extensions-dir "$W/ex" --install-extension "$ROOT/cronium.vsix" >/dev/null
 cleanup() {

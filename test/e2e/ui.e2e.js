@@ -147,6 +147,24 @@ async function waitForStatus(page, predicate, timeout = 20000) {
     check((await waitForIcon(sleepRow, 'circle-slash')).includes('circle-slash'), `sleep.sh row after cancel: ${norm(await sleepRow.innerText())}`);
     await shot('3-job-cancelled.png');
 
+    // 3b. Run in Terminal: the prompt shows before its newline, typed input reaches the script's read.
+    await openFile(page, 'ask.sh');
+    await runCommand(page, 'Cronium: Run Current Script in Terminal');
+    // DOM renderer (gpuAcceleration off in the e2e settings), so the terminal's text is in .xterm-rows.
+    const rowsText = async () => norm(await page.locator('.part.panel .xterm-rows').last().innerText().catch(() => ''));
+    const termWait = async (text) => {
+      const until = Date.now() + 20000;
+      while (Date.now() < until && !(await rowsText()).includes(text)) await new Promise((r) => setTimeout(r, 200));
+      return rowsText();
+    };
+    check((await termWait('name?')).includes('name?'), 'terminal shows the prompt');
+    await page.locator('.part.panel .xterm').last().click();
+    await page.keyboard.type('Ada');
+    await page.keyboard.press('Enter');
+    const term = await termWait('job succeeded');
+    check(term.includes('hi Ada') && term.includes('job succeeded (exit 0)'), `terminal: ${JSON.stringify(term)}`);
+    await shot('7-terminal.png');
+
     // 4. Kill the daemon → "not running"; Start Daemon brings it back.
     const pid = Number(fs.readFileSync(path.join(home, 'daemon.pid'), 'utf8').trim());
     await page.keyboard.press('Escape');

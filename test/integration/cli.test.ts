@@ -133,7 +133,7 @@ describe('cronium CLI', function () {
     assert.ok(shown.concurrency >= 2);
     const bad = await cronium(home, ['settings', 'set', 'speed', '9']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /use one of concurrency, killGraceMs, defaultTimeoutMs, dockerHost, imageBash/);
+    assert.match(bad.stderr, /use one of concurrency, killGraceMs, defaultTimeoutMs, logRetentionDays, dockerHost, imageBash/);
   });
 
   it('reports, stops and restarts the daemon', async function () {

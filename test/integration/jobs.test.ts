@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DaemonClient } from '../../daemon/cli/client';
 import { CancelJobRequest, ListJobsRequest, RunJobRequest } from '../../daemon/protocol/jobs';
+import { ReadLogsRequest } from '../../daemon/protocol/logs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
 import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
 import { databaseContains, makeTempHome, removeHome } from '../helpers/tempHome';
@@ -180,5 +181,25 @@ describe('jobs on the local process target', function () {
     const failed = await client.connection.sendRequest(ListJobsRequest, { status: 'failed' });
     assert.ok(failed.jobs.length > 0);
     assert.ok(failed.jobs.every((j) => j.status === 'failed'));
+  });
+
+  // Last: it deletes every job of this suite.
+  it('deletes finished jobs and their logs once they are older than logRetentionDays', async function () {
+    const { job } = await runToEnd(client, { content: 'echo keep me briefly\n', runtime: 'bash' });
+    await new Promise((r) => setTimeout(r, 1100)); // the job must be older than the retention set below
+    try {
+      await client.connection.sendRequest(UpdateSettingsRequest, { logRetentionDays: 1 / 86_400 }); // one second
+      await waitFor('the old job to be deleted', async () => {
+        try {
+          await getJob(client, job.id);
+          return false;
+        } catch (e) {
+          return (e as { data?: { kind?: string } }).data?.kind === 'job_not_found';
+        }
+      });
+      await assert.rejects(client.connection.sendRequest(ReadLogsRequest, { jobId: job.id }));
+    } finally {
+      await client.connection.sendRequest(UpdateSettingsRequest, { logRetentionDays: 30 });
+    }
   });
 });

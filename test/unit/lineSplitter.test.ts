@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LineSplitter, type SplitLine } from '../../daemon/logs/lineSplitter';
+import { incompleteUtf8Tail, LineSplitter, type SplitLine } from '../../daemon/logs/lineSplitter';
 
 function split(chunks: (string | Buffer)[], maxLine = 8): { text: string; partial: boolean }[] {
   const splitter = new LineSplitter(maxLine);
@@ -54,5 +54,27 @@ describe('LineSplitter', function () {
 
   it('emits nothing at the end when the stream ended on a newline', function () {
     assert.deepEqual(split(['a\n']), [{ text: 'a', partial: false }]);
+  });
+});
+
+describe('LineSplitter.cut (interactive jobs)', function () {
+  it('emits an unterminated prompt as a partial line at once', function () {
+    const splitter = new LineSplitter(1024);
+    const out: SplitLine[] = [];
+    splitter.push(Buffer.from('name? '), out);
+    splitter.cut(out);
+    assert.deepEqual(out.map((l) => [l.data.toString(), l.partial]), [['name? ', true]]);
+  });
+
+  it('keeps an unfinished UTF-8 character until its last byte arrives', function () {
+    const splitter = new LineSplitter(1024);
+    const euro = Buffer.from('€'); // 3 bytes
+    const out: SplitLine[] = [];
+    splitter.push(Buffer.concat([Buffer.from('a'), euro.subarray(0, 2)]), out);
+    splitter.cut(out);
+    splitter.push(Buffer.concat([euro.subarray(2), Buffer.from('\n')]), out);
+    assert.deepEqual(out.map((l) => [l.data.toString(), l.partial]), [['a', true], ['€', false]]);
+    assert.equal(incompleteUtf8Tail(Buffer.from('ok')), 0);
+    assert.equal(incompleteUtf8Tail(euro), 0);
   });
 });

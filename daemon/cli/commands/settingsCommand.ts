@@ -12,6 +12,11 @@ const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string> =
   },
   killGraceMs: (text) => parseDuration(text, 'killGraceMs'),
   defaultTimeoutMs: (text) => (text === '0' || text === 'none' ? 0 : parseDuration(text, 'defaultTimeoutMs')),
+  logRetentionDays: (text) => {
+    const days = Number(text);
+    if (!Number.isFinite(days) || days < 0) throw new UsageError('logRetentionDays is a number of days, 0 to keep logs for ever');
+    return days;
+  },
   dockerHost: (text) => text,
   imageBash: (text) => text,
   imagePython: (text) => text,

@@ -1,0 +1,144 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { JobDto, LogLineDto, Target } from '../../daemon/protocol/dto';
+import { CancelJobRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import type { DaemonConnection } from '../daemon/daemonConnection';
+import { UserError } from '../errors';
+import { runtimeForLanguage } from './jobFormat';
+import type { JobLogs } from './jobLogs';
+import type { JobsModel } from './jobsTree';
+import { classifyInput, endsLine, renderTerminalLines, terminalError, terminalFinalLine } from './terminalFormat';
+
+/** Runs editor text as interactive jobs, each in a terminal of its own (Run in Terminal). */
+export class JobTerminals {
+  constructor(
+    private readonly daemon: DaemonConnection,
+    private readonly model: JobsModel,
+    private readonly logs: JobLogs,
+    private readonly defaultTarget: () => Target,
+  ) {}
+
+  /** Opens a terminal running the editor's text; resolves with the job id once the daemon took it. */
+  async runEditor(editor: vscode.TextEditor | undefined): Promise<string> {
+    if (!editor) throw new UserError('Open a Bash, Python or JavaScript file to run it in a terminal.');
+    const doc = editor.document;
+    const runtime = runtimeForLanguage(doc.languageId);
+    if (!runtime) throw new UserError(`Cronium runs Bash, Python and JavaScript; this editor is ${doc.languageId}.`);
+    if (this.defaultTarget() === 'container') {
+      void vscode.window.showInformationMessage('Run in Terminal runs on the local target, not in a container.');
+    }
+    const fileName = doc.isUntitled ? undefined : basename(doc.fileName);
+    const params: RunJobParams = {
+      content: doc.getText(),
+      runtime,
+      target: 'local',
+      interactive: true,
+      name: fileName ?? doc.uri.path,
+      ...(fileName ? { fileName } : {}),
+      ...(doc.isUntitled ? {} : { cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath }),
+    };
+    const session = new TerminalSession(this.daemon, this.logs, params, (job) => this.model.upsert(job));
+    const terminal = vscode.window.createTerminal({ name: `Cronium: ${params.name ?? runtime}`, pty: session });
+    terminal.show();
+    return session.submitted;
+  }
+}
+
+/** One terminal and the job it runs; the terminal stays open after the job until the user closes it. */
+class TerminalSession implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly submitted: Promise<string>;
+  private resolveSubmitted!: (id: string) => void;
+  private rejectSubmitted!: (e: unknown) => void;
+  private job: JobDto | undefined;
+  private ended = false;
+  private atLineStart = true;
+  private stream: vscode.Disposable | undefined;
+  // Keystrokes reach the job in the order typed, one request after the other.
+  private input: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly daemon: DaemonConnection,
+    private readonly logs: JobLogs,
+    private readonly params: RunJobParams,
+    private readonly onJob: (job: JobDto) => void,
+  ) {
+    this.submitted = new Promise((resolve, reject) => {
+      this.resolveSubmitted = resolve;
+      this.rejectSubmitted = reject;
+    });
+  }
+
+  /** The job starts only now: the terminal's size is known and its output has somewhere to go. */
+  open(dimensions: vscode.TerminalDimensions | undefined): void {
+    const terminalSize = dimensions ? { columns: dimensions.columns, rows: dimensions.rows } : undefined;
+    void this.start({ ...this.params, ...(terminalSize ? { terminalSize } : {}) });
+  }
+
+  private async start(params: RunJobParams): Promise<void> {
+    try {
+      const client = await this.daemon.require();
+      const { job } = await client.connection.sendRequest(RunJobRequest, params);
+      this.job = job;
+      this.onJob(job);
+      this.stream = await this.logs.stream(job.id, {
+        lines: (lines) => this.show(lines),
+        end: (final) => this.finish(final),
+      });
+      this.resolveSubmitted(job.id);
+    } catch (e) {
+      this.ended = true;
+      this.writeEmitter.fire(terminalError(e instanceof Error ? e.message : String(e)));
+      this.rejectSubmitted(e);
+    }
+  }
+
+  handleInput(data: string): void {
+    const job = this.job;
+    if (job === undefined || this.ended) return;
+    const input = classifyInput(data);
+    if (input.kind === 'cancel') {
+      this.writeEmitter.fire('^C');
+      void this.cancel(job.id);
+      return;
+    }
+    this.input = this.input.then(async () => {
+      try {
+        const client = await this.daemon.require();
+        await client.connection.sendRequest(WriteStdinRequest, { id: job.id, data: input.data });
+      } catch (e) {
+        // The job may have ended between the keystroke and the request: nothing to tell then.
+        if (!this.ended) this.writeEmitter.fire(terminalError(`Input not delivered: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    });
+  }
+
+  /** Closing the terminal while the job runs cancels it: nobody could answer its prompts any more. */
+  close(): void {
+    this.stream?.dispose();
+    if (this.job !== undefined && !this.ended) void this.cancel(this.job.id);
+    this.writeEmitter.dispose();
+  }
+
+  private show(lines: LogLineDto[]): void {
+    this.atLineStart = endsLine(lines, this.atLineStart);
+    this.writeEmitter.fire(renderTerminalLines(lines));
+  }
+
+  private finish(job: JobDto): void {
+    this.ended = true;
+    this.stream?.dispose();
+    this.onJob(job);
+    this.writeEmitter.fire(terminalFinalLine(job, this.atLineStart));
+  }
+
+  private async cancel(id: string): Promise<void> {
+    try {
+      const client = await this.daemon.require();
+      this.onJob(await client.connection.sendRequest(CancelJobRequest, { id }));
+    } catch {
+      // Already ended: its final line says how.
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { DaemonClient } from '../../daemon/cli/client';
+import { followJob } from '../../daemon/cli/followJob';
+import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
+import { CancelJobRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
+import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
+import { makeTempHome, removeHome } from '../helpers/tempHome';
+import { liveGroupMembers, processAlive, waitFor } from '../helpers/wait';
+
+/** A running interactive job whose output is collected as it arrives. */
+interface LiveJob {
+  job: JobDto;
+  output: () => string;
+  finished: Promise<JobDto>;
+}
+
+async function startInteractive(client: DaemonClient, params: RunJobParams): Promise<LiveJob> {
+  const { job } = await client.connection.sendRequest(RunJobRequest, { interactive: true, ...params });
+  const lines: LogLineDto[] = [];
+  const finished = followJob(client, job.id, (batch) => lines.push(...batch));
+  const output = () => lines.map((l) => l.text + (l.partial ? '' : '\n')).join('');
+  return { job, output, finished };
+}
+
+function rejectsWithKind(promise: Promise<unknown>, kind: string): Promise<void> {
+  return assert.rejects(promise, (e: { data?: { kind?: string } }) => {
+    assert.equal(e.data?.kind, kind);
+    return true;
+  });
+}
+
+/** Pids of every live process whose session is `sid` (the pty's session escapes the job's group). */
+function liveSessionMembers(sid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[3]) === sid && fields[0] !== 'Z') members.push(Number(entry));
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return members;
+}
+
+describe('interactive jobs (Run in Terminal)', function () {
+  let home: string;
+  let daemon: DaemonProcess;
+  let client: DaemonClient;
+
+  before(async function () {
+    home = makeTempHome();
+    daemon = await DaemonProcess.start(home);
+    client = await daemon.connect();
+  });
+
+  after(async function () {
+    client?.close();
+    await daemon?.stop();
+    removeHome(home);
+  });
+
+  it('shows a prompt before its newline and passes what is written to stdin to a Bash read', async function () {
+    const live = await startInteractive(client, { content: 'read -p "name? " n\necho "hi $n"\n', runtime: 'bash' });
+    await waitFor('the prompt', () => live.output().includes('name? '));
+    await client.connection.sendRequest(WriteStdinRequest, { id: live.job.id, data: 'Ada\n' });
+    const final = await live.finished;
+    assert.equal(final.status, 'succeeded');
+    assert.equal(final.target, 'local');
+    assert.match(live.output(), /hi Ada\r?\n/);
+  });
+
+  it('runs the script in a terminal of the requested size', async function () {
+    const live = await startInteractive(client, {
+      content: '[ -t 0 ] && [ -t 1 ] && echo tty\nstty size\necho "$TERM"\n',
+      runtime: 'bash',
+      terminalSize: { columns: 120, rows: 40 },
+    });
+    await live.finished;
+    assert.match(live.output(), /^tty\r?\n40 120\r?\n.*256color/m);
+  });
+
+  it('passes input to a Python input() and closes stdin on eof', async function () {
+    const live = await startInteractive(client, {
+      content: 'name = input("who? ")\nprint("hello", name)\nimport sys\nprint("rest", repr(sys.stdin.read()))\n',
+      runtime: 'python',
+    });
+    await waitFor('the prompt', () => live.output().includes('who? '));
+    await client.connection.sendRequest(WriteStdinRequest, { id: live.job.id, data: 'Grace\n' });
+    await waitFor('the greeting', () => live.output().includes('hello Grace'));
+    await client.connection.sendRequest(WriteStdinRequest, { id: live.job.id, data: '', eof: true });
+    const final = await live.finished;
+    assert.equal(final.status, 'succeeded');
+    assert.match(live.output(), /rest ''/);
+  });
+
+  it('refuses stdin for a job that is not interactive, and for one that has ended', async function () {
+    await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 300 });
+    const { job } = await client.connection.sendRequest(RunJobRequest, { content: 'sleep 30\n', runtime: 'bash', target: 'local' });
+    await waitFor('the job to run', async () => (await getJob(client, job.id)).status === 'running');
+    await rejectsWithKind(client.connection.sendRequest(WriteStdinRequest, { id: job.id, data: 'x\n' }), 'stdin_closed');
+    await client.connection.sendRequest(CancelJobRequest, { id: job.id });
+    const ended = await runToEnd(client, { content: 'true\n', runtime: 'bash', interactive: true });
+    await rejectsWithKind(client.connection.sendRequest(WriteStdinRequest, { id: ended.job.id, data: 'x\n' }), 'stdin_closed');
+    await rejectsWithKind(client.connection.sendRequest(WriteStdinRequest, { id: 'job_000000000000', data: 'x' }), 'job_not_found');
+    await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 5000 });
+  });
+
+  it('refuses an interactive job on the container target', async function () {
+    await rejectsWithKind(
+      client.connection.sendRequest(RunJobRequest, { content: 'true\n', runtime: 'bash', target: 'container', interactive: true }),
+      'target_unavailable',
+    );
+  });
+
+  it('cancels an interactive job: the script, its pty session and what it started are gone', async function () {
+    await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 300 });
+    try {
+      const live = await startInteractive(client, {
+        // The child ignores SIGHUP and SIGTERM: only a SIGKILL to the pty's session ends it.
+        content: 'trap "" HUP TERM\n(trap "" HUP TERM; exec sleep 60) &\necho "sid $(ps -o sid= -p $$) child $!"\nwait\n',
+        runtime: 'bash',
+      });
+      const match = await waitFor('the job to report its pids', () => /sid\s+(\d+) child (\d+)/.exec(live.output()) ?? undefined);
+      const [sid, child] = [Number(match[1]), Number(match[2])];
+      assert.ok(processAlive(child));
+      const cancelled = await client.connection.sendRequest(CancelJobRequest, { id: live.job.id });
+      assert.equal(cancelled.status, 'cancelled');
+      await waitFor('the child to be gone', () => !processAlive(child), 3000);
+      assert.deepEqual(liveSessionMembers(sid), []);
+      assert.deepEqual(liveGroupMembers(cancelled.pid as number), [], 'nothing of the script process group is left');
+    } finally {
+      await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 5000 });
+    }
+  });
+});
