@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
     daemonScript: join(context.extensionPath, 'dist', 'daemon.js'),
   });
   // The tree asks the runner only when it renders, after `run` exists.
-  const jobs: JobsModel = new JobsModel(daemon, (id): boolean => run.canRerun(id));
+  const jobs: JobsModel = new JobsModel(daemon, (): boolean => run.canRerun());
   const logs = new JobLogs(daemon);
   const run: ScriptRunner = new ScriptRunner(daemon, jobs, logs, configuredTarget);
   const terminals = new JobTerminals(daemon, jobs, logs, configuredTarget);

@@ -95,6 +95,9 @@ export interface CancelJobParams {
  */
 export const CancelJobRequest = new RequestType<CancelJobParams, JobDto, ErrorData>('jobs/cancel');
 
+/** Runs a job again as a new job: the same script, runtime, target, environment, input and limits. */
+export const RerunJobRequest = new RequestType<{ id: string }, RunJobResult, ErrorData>('jobs/rerun');
+
 /** Sends {@link JobStatusChangedNotification} for every job to this connection from now on. */
 export const SubscribeJobsRequest = new RequestType<Record<string, never>, void, ErrorData>('jobs/subscribe');
 

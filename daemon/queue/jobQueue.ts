@@ -128,6 +128,31 @@ export class JobQueue {
     return { job: this.deps.jobs.get(job.id) as JobRecord, notice };
   }
 
+  /** Submits a finished or running job again, as a new job with the same script and options. */
+  async rerun(id: string): Promise<{ job: JobRecord; notice?: string }> {
+    const job = this.deps.jobs.get(id);
+    if (job === undefined) throw jobNotFound(id);
+    const container = job.container;
+    return this.submit({
+      content: job.script,
+      fileName: job.scriptName ?? undefined,
+      runtime: job.runtime,
+      target: job.requestedTarget,
+      env: job.envSealed === null ? undefined : (JSON.parse(this.deps.secrets.open(job.envSealed)) as Record<string, string>),
+      cwd: job.cwd ?? undefined,
+      timeoutMs: job.timeoutMs ?? undefined,
+      name: job.name,
+      input: job.input,
+      ...(container === null
+        ? {}
+        : {
+            network: container.network,
+            image: container.image,
+            limits: { memoryMb: container.memoryBytes / 1048576, cpus: container.nanoCpus / 1e9, pids: container.pidsLimit },
+          }),
+    });
+  }
+
   /** Claims queued jobs while slots are free. */
   pump(): void {
     if (!this.accepting) return;

@@ -6,6 +6,7 @@ import {
   CancelJobRequest,
   GetJobRequest,
   ListJobsRequest,
+  RerunJobRequest,
   RunJobRequest,
   SubscribeJobsRequest,
   WriteStdinRequest,
@@ -75,6 +76,10 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
     return notice === undefined ? { job: queue.dto(job) } : { job: queue.dto(job), notice };
   });
   session.handle(GetJobRequest, getJobSchema, ({ id }) => queue.dto(existingJob(id)));
+  session.handle(RerunJobRequest, getJobSchema, async ({ id }) => {
+    const { job, notice } = await queue.rerun(id);
+    return notice === undefined ? { job: queue.dto(job) } : { job: queue.dto(job), notice };
+  });
   session.handle(ListJobsRequest, listJobsSchema, ({ limit, status }) => ({
     jobs: jobs.list(limit ?? 50, status).map((job) => queue.dto(job)),
   }));

@@ -1,20 +1,15 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { JobDto, Target } from '../../daemon/protocol/dto';
-import { RunJobRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import { RerunJobRequest, RunJobRequest, type RunJobParams, type RunJobResult } from '../../daemon/protocol/jobs';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import { UserError } from '../errors';
 import { jobOutcome, runtimeForLanguage } from './jobFormat';
 import type { JobLogs } from './jobLogs';
 import type { JobsModel } from './jobsTree';
 
-/** What was submitted, kept so Re-run can send it again (the daemon does not return a job's script). */
-const RERUN_LIMIT = 100;
-
 /** Runs editor text as jobs and reports their outcome. */
 export class ScriptRunner {
-  private readonly submitted = new Map<string, RunJobParams>();
-
   constructor(
     private readonly daemon: DaemonConnection,
     private readonly model: JobsModel,
@@ -22,8 +17,9 @@ export class ScriptRunner {
     private readonly defaultTarget: () => Target,
   ) {}
 
-  canRerun(jobId: string): boolean {
-    return this.submitted.has(jobId);
+  /** The daemon keeps every job's script, so any job can be re-run, whoever started it. */
+  canRerun(): boolean {
+    return true;
   }
 
   /** Runs the active editor's text (saved or not) on `target`, default `cronium.defaultTarget`. */
@@ -44,17 +40,18 @@ export class ScriptRunner {
     return this.submit(params);
   }
 
+  /** Runs a job again (a new job with the same script and options), as the daemon has it. */
   async rerun(jobId: string): Promise<JobDto> {
-    const params = this.submitted.get(jobId);
-    if (!params) throw new UserError('Only jobs started from this window can be re-run.');
-    return this.submit(params);
+    const client = await this.daemon.require();
+    return this.show(await client.connection.sendRequest(RerunJobRequest, { id: jobId }));
   }
 
   private async submit(params: RunJobParams): Promise<JobDto> {
     const client = await this.daemon.require();
-    const { job, notice } = await client.connection.sendRequest(RunJobRequest, params);
-    this.submitted.set(job.id, params);
-    if (this.submitted.size > RERUN_LIMIT) this.submitted.delete(this.submitted.keys().next().value as string);
+    return this.show(await client.connection.sendRequest(RunJobRequest, params));
+  }
+
+  private async show({ job, notice }: RunJobResult): Promise<JobDto> {
     // Straight into the view from the reply: the 100 ms budget does not wait for a notification.
     if (!this.model.get(job.id)) this.model.upsert(job);
     if (notice) void vscode.window.showInformationMessage(notice);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DaemonClient } from '../../daemon/cli/client';
-import { CancelJobRequest, ListJobsRequest, RunJobRequest } from '../../daemon/protocol/jobs';
+import { followJob } from '../../daemon/cli/followJob';
+import { CancelJobRequest, ListJobsRequest, RerunJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { ReadLogsRequest } from '../../daemon/protocol/logs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
 import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
@@ -181,6 +182,24 @@ describe('jobs on the local process target', function () {
     const failed = await client.connection.sendRequest(ListJobsRequest, { status: 'failed' });
     assert.ok(failed.jobs.length > 0);
     assert.ok(failed.jobs.every((j) => j.status === 'failed'));
+  });
+
+  it('re-runs a job as a new job with the same script, environment and input', async function () {
+    const first = await runToEnd(client, {
+      content: 'import os\nprint(os.environ["GREETING"], cronium.input()["n"])\n',
+      runtime: 'python',
+      env: { GREETING: 'again' },
+      input: { n: 7 },
+    });
+    assert.equal(first.stdout, 'again 7\n');
+    const { job } = await client.connection.sendRequest(RerunJobRequest, { id: first.job.id });
+    assert.notEqual(job.id, first.job.id);
+    const lines: string[] = [];
+    const final = await followJob(client, job.id, (batch) => lines.push(...batch.map((l) => l.text)));
+    assert.equal(final.status, 'succeeded');
+    assert.deepEqual(lines, ['again 7']);
+    assert.deepEqual(final.envKeys, ['GREETING']);
+    assert.equal(final.target, 'local');
   });
 
   // Last: it deletes every job of this suite.
