@@ -6,6 +6,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 C=$HERE/.cache
 CS_VERSION=${CS_VERSION:-4.139.1}
 mkdir -p "$C"
+# Under `npm run test:e2e` the outer npm hands its settings down as npm_* variables, its user agent
+# (naming Node 20) among them, which code-server's postinstall reads and refuses: install with none.
+for var in $(compgen -e | grep '^npm_' || true); do unset "$var"; done
 
 # npm install with up to 3 attempts (a registry hiccup must not fail CI); on failure, show npm's output.
 npm_install() {
