@@ -6,6 +6,7 @@ import { DAEMON_NODE_ARGS } from '../../daemon/cli/daemonControl';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { GetJobRequest, RunJobRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { followJob } from '../../daemon/cli/followJob';
+import { makeTempHome, removeHome } from './tempHome';
 import { waitFor } from './wait';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -103,4 +104,25 @@ export async function runToEnd(
 
 export async function getJob(client: DaemonClient, id: string): Promise<JobDto> {
   return client.connection.sendRequest(GetJobRequest, { id });
+}
+
+/** What a suite that shares one daemon holds. */
+export interface SuiteDaemon {
+  home: string;
+  daemon: DaemonProcess;
+  client: DaemonClient;
+}
+
+/** A fresh home, its daemon and a connected client, for a suite's `before` hook. */
+export async function startSuiteDaemon(): Promise<SuiteDaemon> {
+  const home = makeTempHome();
+  const daemon = await DaemonProcess.start(home);
+  return { home, daemon, client: await daemon.connect() };
+}
+
+/** The matching `after` hook: fields may be missing when `before` failed half-way. */
+export async function stopSuiteDaemon(suite: Partial<SuiteDaemon>): Promise<void> {
+  suite.client?.close();
+  await suite.daemon?.stop();
+  if (suite.home) removeHome(suite.home);
 }

@@ -4,7 +4,7 @@ import type { JobDto } from '../../daemon/protocol/dto';
 import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
-import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
+import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 import { leftovers } from '../helpers/dockerLeftovers';
 import { dockerProblem, requireService } from '../helpers/services';
 import { databaseContains, makeTempHome, removeHome, writeScript } from '../helpers/tempHome';
@@ -18,16 +18,10 @@ describe('container jobs through the daemon', function () {
 
   before(async function () {
     requireService(this, 'Docker', await dockerProblem());
-    home = makeTempHome();
-    daemon = await DaemonProcess.start(home);
-    client = await daemon.connect();
+    ({ home, daemon, client } = await startSuiteDaemon());
   });
 
-  after(async function () {
-    client?.close();
-    await daemon?.stop();
-    if (home) removeHome(home);
-  });
+  after(() => stopSuiteDaemon({ home, daemon, client }));
 
   async function jobLeftovers(jobId: string) {
     return leftovers(`cronium.job=${jobId}`);

@@ -5,8 +5,7 @@ import { followJob } from '../../daemon/cli/followJob';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { CancelJobRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
-import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
-import { makeTempHome, removeHome } from '../helpers/tempHome';
+import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 import { liveGroupMembers, processAlive, waitFor } from '../helpers/wait';
 
 /** A running interactive job whose output is collected as it arrives. */
@@ -53,16 +52,10 @@ describe('interactive jobs (Run in Terminal)', function () {
   let client: DaemonClient;
 
   before(async function () {
-    home = makeTempHome();
-    daemon = await DaemonProcess.start(home);
-    client = await daemon.connect();
+    ({ home, daemon, client } = await startSuiteDaemon());
   });
 
-  after(async function () {
-    client?.close();
-    await daemon?.stop();
-    removeHome(home);
-  });
+  after(() => stopSuiteDaemon({ home, daemon, client }));
 
   it('shows a prompt before its newline and passes what is written to stdin to a Bash read', async function () {
     const live = await startInteractive(client, { content: 'read -p "name? " n\necho "hi $n"\n', runtime: 'bash' });

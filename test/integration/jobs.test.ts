@@ -4,8 +4,8 @@ import { followJob } from '../../daemon/cli/followJob';
 import { CancelJobRequest, ListJobsRequest, RerunJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { ReadLogsRequest } from '../../daemon/protocol/logs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
-import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
-import { databaseContains, makeTempHome, removeHome } from '../helpers/tempHome';
+import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
+import { databaseContains } from '../helpers/tempHome';
 import { groupAlive, processAlive, waitFor } from '../helpers/wait';
 
 describe('jobs on the local process target', function () {
@@ -14,16 +14,10 @@ describe('jobs on the local process target', function () {
   let client: DaemonClient;
 
   before(async function () {
-    home = makeTempHome();
-    daemon = await DaemonProcess.start(home);
-    client = await daemon.connect();
+    ({ home, daemon, client } = await startSuiteDaemon());
   });
 
-  after(async function () {
-    client?.close();
-    await daemon?.stop();
-    removeHome(home);
-  });
+  after(() => stopSuiteDaemon({ home, daemon, client }));
 
   it('runs a Bash script through every status to succeeded with its output', async function () {
     const result = await runToEnd(client, { content: 'echo "hello from bash"\n', fileName: 'hello.sh' });

@@ -4,8 +4,7 @@ import { followJob } from '../../daemon/cli/followJob';
 import type { LogLineDto } from '../../daemon/protocol/dto';
 import { RunJobRequest } from '../../daemon/protocol/jobs';
 import { ReadLogsRequest } from '../../daemon/protocol/logs';
-import { DaemonProcess, runToEnd } from '../helpers/daemonProcess';
-import { makeTempHome, removeHome } from '../helpers/tempHome';
+import { DaemonProcess, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 
 /** Joins lines back into the exact text a stream carried. */
 function reassemble(lines: LogLineDto[], stream: 'stdout' | 'stderr'): Buffer {
@@ -36,16 +35,10 @@ describe('job logs', function () {
   let client: DaemonClient;
 
   before(async function () {
-    home = makeTempHome();
-    daemon = await DaemonProcess.start(home);
-    client = await daemon.connect();
+    ({ home, daemon, client } = await startSuiteDaemon());
   });
 
-  after(async function () {
-    client?.close();
-    await daemon?.stop();
-    removeHome(home);
-  });
+  after(() => stopSuiteDaemon({ home, daemon, client }));
 
   it('keeps each line with its stream, a gapless sequence number and a timestamp', async function () {
     const before = Date.now();

@@ -7,9 +7,9 @@ import type { DaemonClient } from '../../daemon/cli/client';
 import type { Runtime } from '../../daemon/protocol/dto';
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
-import { DaemonProcess, runToEnd } from '../helpers/daemonProcess';
+import { DaemonProcess, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 import { dockerProblem, requireService } from '../helpers/services';
-import { databaseContains, makeTempHome, removeHome, writeScript } from '../helpers/tempHome';
+import { databaseContains, writeScript } from '../helpers/tempHome';
 
 /** Scripts written for Cronium: the global `cronium`, no import. */
 const PRODUCER: Record<Runtime, string> = {
@@ -45,16 +45,10 @@ describe('runtime API and helpers in local and container jobs', function () {
   let client: DaemonClient;
 
   before(async function () {
-    home = makeTempHome();
-    daemon = await DaemonProcess.start(home);
-    client = await daemon.connect();
+    ({ home, daemon, client } = await startSuiteDaemon());
   });
 
-  after(async function () {
-    client?.close();
-    await daemon?.stop();
-    removeHome(home);
-  });
+  after(() => stopSuiteDaemon({ home, daemon, client }));
 
   for (const [runtime, target] of (['bash', 'python', 'node'] as const).flatMap((r) => [[r, 'local'], [r, 'container']] as const)) {
     it(`${runtime} in ${target === 'local' ? 'a local process' : 'a container'}: output → input, variables, setCondition and event() between two jobs`, async function () {
