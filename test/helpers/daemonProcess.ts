@@ -23,7 +23,8 @@ export class DaemonProcess {
     await Promise.all([...DaemonProcess.started].map((d) => (d.running ? d.kill9() : undefined)));
   }
 
-  private exitCode: number | null | undefined;
+  /** undefined while running. */
+  exitCode: number | null | undefined;
   readonly exited: Promise<number | null>;
   stderr = '';
   stdoutText = '';
@@ -43,14 +44,7 @@ export class DaemonProcess {
   }
 
   static async start(home: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
-    if (!existsSync(DAEMON_JS)) throw new Error('dist/daemon.js is missing: run `npm run build` first');
-    const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, DAEMON_JS, '--home', home], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    const daemon = new DaemonProcess(home, child);
-    DaemonProcess.started.add(daemon);
-    void daemon.exited.then(() => DaemonProcess.started.delete(daemon));
+    const daemon = DaemonProcess.launch(home, env);
     await waitFor('the daemon socket', async () => {
       if (daemon.exitCode !== undefined) throw new Error(`daemon exited with ${daemon.exitCode}: ${daemon.stderr}`);
       try {
@@ -60,6 +54,19 @@ export class DaemonProcess {
         return false;
       }
     });
+    return daemon;
+  }
+
+  /** Spawns a foreground daemon without waiting for it to serve (or to exit, as a second one does). */
+  static launch(home: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
+    if (!existsSync(DAEMON_JS)) throw new Error('dist/daemon.js is missing: run `npm run build` first');
+    const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, DAEMON_JS, '--home', home], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    const daemon = new DaemonProcess(home, child);
+    DaemonProcess.started.add(daemon);
+    void daemon.exited.then(() => DaemonProcess.started.delete(daemon));
     return daemon;
   }
 
