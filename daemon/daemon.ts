@@ -5,6 +5,7 @@ import { version as daemonVersion } from '../package.json';
 import { coerceError } from './errors';
 import { LazyExecutor } from './executors/lazyExecutor';
 import { LocalProcessExecutor } from './executors/localProcess';
+import { createSpawner } from './executors/spawner';
 import { ExecutorRegistry } from './executors/registry';
 import { ensureHome, homePaths } from './home';
 import { acquireInstanceLock } from './instanceLock';
@@ -82,7 +83,10 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   await localApi.listen();
 
   const registry = new ExecutorRegistry();
-  registry.register(new LocalProcessExecutor({ runDir: paths.runDir, helpersDir: HELPERS_DIR, runtimeApiUrl: () => localApi.url }));
+  const spawner = createSpawner(paths.spawnerSocket, (m) => logger.warn(m));
+  registry.register(
+    new LocalProcessExecutor({ runDir: paths.runDir, helpersDir: HELPERS_DIR, runtimeApiUrl: () => localApi.url, spawner }),
+  );
   registry.register(
     new LazyExecutor(
       'container',
@@ -169,6 +173,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     stopping = (async () => {
       retention.stop();
       await queue.shutdown();
+      spawner?.close(); // after the jobs: their exit statuses come through it
       await server.close();
       await localApi.close();
       db.close();

@@ -8,6 +8,8 @@ export interface HomePaths {
   socket: string;
   token: string;
   pidFile: string;
+  /** Where local jobs' output connects (executors/spawner.ts). */
+  spawnerSocket: string;
   database: string;
   logsDir: string;
   daemonLog: string;
@@ -31,6 +33,7 @@ export function homePaths(root: string): HomePaths {
     socket: join(root, 'daemon.sock'),
     token: join(root, 'daemon.token'),
     pidFile: join(root, 'daemon.pid'),
+    spawnerSocket: join(root, 'spawner.sock'),
     database: join(root, 'cronium.db'),
     logsDir,
     daemonLog: join(logsDir, 'daemon.log'),

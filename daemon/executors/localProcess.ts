@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Runtime } from '../protocol/dto';
-import { coerceError } from '../errors';
 import type {
   Execution,
   ExecutionHooks,
@@ -16,6 +16,7 @@ import type {
 import { groupAlive, processStartTime, signalGroup } from './processGroup';
 import { PTY_PROGRAM, ptyLaunch, ptySessionOf, signalSession } from './ptyCommand';
 import { scriptExtension } from './runtimes';
+import { SpawnerGone, type JobProcess, type Spawner } from './spawner';
 
 /** Command line (before the script path) per runtime. */
 export type Interpreters = Record<Runtime, string[]>;
@@ -39,6 +40,8 @@ export interface LocalExecutorOptions {
   /** Base URL of the daemon's runtime API listener on 127.0.0.1. */
   runtimeApiUrl: () => string;
   interpreters?: Interpreters;
+  /** Starts non-interactive jobs without forking the daemon; without it, the daemon forks itself. */
+  spawner?: Spawner;
 }
 
 /**
@@ -107,6 +110,7 @@ export class LocalProcessExecutor implements Executor {
       if (ptySid !== undefined) signalSession(ptySid, signal);
     };
 
+    let stopRequested: number | undefined;
     const done = new Promise<ExecutionResult>((resolve) => {
       const cwdProblem = checkDirectory(spec.cwd);
       if (cwdProblem !== undefined) {
@@ -116,16 +120,14 @@ export class LocalProcessExecutor implements Executor {
       writeFileSync(file, spec.script, { mode: 0o700 });
       const plain = this.launch(spec, file);
       const { command, args, env } = pty === undefined ? plain : ptyLaunch(plain.command, plain.args, plain.env, pty);
-      const child = spawn(command, args, {
-        cwd: spec.cwd,
-        env,
-        detached: true, // setsid: the job leads its own process group
-        stdio: [pty === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      });
-      if (child.stdin !== null) {
-        stdin = child.stdin;
-        // EPIPE when the job exits while input is on its way: the input is simply lost.
-        child.stdin.on('error', () => undefined);
+      const spawner = pty === undefined && this.options.spawner?.usable ? this.options.spawner : undefined;
+      let child: JobProcess;
+      if (spawner !== undefined) {
+        child = spawner.spawn({ argv: [command, ...args], env, cwd: spec.cwd });
+      } else {
+        const node = nodeJobProcess(command, args, env, spec.cwd, pty !== undefined);
+        child = node;
+        if (node.stdin !== undefined) stdin = node.stdin;
       }
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let leftoverTimer: NodeJS.Timeout | undefined;
@@ -137,48 +139,57 @@ export class LocalProcessExecutor implements Executor {
         resolve(result);
       };
 
-      child.once('error', (e) => {
-        // spawn failures (interpreter missing) arrive here, without an exit event.
-        if (exit === undefined && child.pid === undefined) {
-          const error = pty === undefined ? interpreterError(command, spec.runtime, coerceError(e)) : ptyError(coerceError(e));
-          finish({ exitCode: null, signal: null, spawnError: error });
+      child.on('error', (e) => {
+        if (e instanceof SpawnerGone) {
+          // Its exit status is lost with the spawner: end what is left of it rather than leave it unwatched.
+          kill('SIGKILL');
+          finish({ exitCode: null, signal: null, spawnError: e });
+          return;
         }
+        // Start failures (interpreter missing) arrive here, with no other event.
+        const error = pty === undefined ? interpreterError(command, spec.runtime, e) : ptyError(e);
+        finish({ exitCode: null, signal: null, spawnError: error });
       });
-      if (child.pid !== undefined) {
-        pgid = child.pid;
-        hooks.onStarted({ pid: child.pid, pidStart: processStartTime(child.pid) });
+      child.on('spawn', (pid, pidStart) => {
+        pgid = pid;
+        hooks.onStarted({ pid, pidStart });
+        // A stop that came while the process was being started applies now.
+        if (stopRequested !== undefined) stop(stopRequested);
         // Learn the pty session early: once `script` is gone its child is reparented and harder to tell.
-        if (pty !== undefined) discoverTimer = setTimeout(() => (ptySid ??= ptySessionOf(child.pid as number)), 100);
-      }
-      // Both are pipes (stdio below); the typings cannot tell with a computed stdin.
-      (child.stdout as Readable).on('data', (chunk: Buffer) => {
-        if (pty !== undefined && ptySid === undefined && pgid !== undefined) ptySid = ptySessionOf(pgid);
-        hooks.onOutput('stdout', chunk);
+        if (pty !== undefined) discoverTimer = setTimeout(() => (ptySid ??= ptySessionOf(pid)), 100);
       });
-      (child.stderr as Readable).on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
-      child.once('exit', (code, signal) => {
+      child.on('output', (stream, chunk) => {
+        if (pty !== undefined && ptySid === undefined && pgid !== undefined) ptySid = ptySessionOf(pgid);
+        hooks.onOutput(stream, chunk);
+      });
+      child.on('exit', (code, signal) => {
         exit = { code, signal };
-        // Background processes the script left behind would hold the pipes (or the pty) open: end them.
+        // Background processes the script left behind would hold the output open: end them.
         const leftover = (pgid !== undefined && groupAlive(pgid)) || (ptySid !== undefined && signalSession(ptySid, 0));
         if (leftover) {
           kill('SIGTERM');
           leftoverTimer = setTimeout(() => kill('SIGKILL'), LEFTOVER_GRACE_MS);
         }
       });
-      child.once('close', () => {
+      child.on('close', () => {
         if (exit !== undefined) finish({ exitCode: exit.code, signal: exit.signal });
       });
     });
 
+    const stop = (graceMs: number): void => {
+      if (pgid === undefined) {
+        stopRequested = Math.min(graceMs, stopRequested ?? graceMs);
+        return;
+      }
+      kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+      if (graceMs > 0 && stopTimer === undefined) {
+        stopTimer = setTimeout(() => kill('SIGKILL'), graceMs);
+      }
+    };
+
     return {
       done,
-      stop: (graceMs: number) => {
-        if (pgid === undefined) return;
-        kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
-        if (graceMs > 0 && stopTimer === undefined) {
-          stopTimer = setTimeout(() => kill('SIGKILL'), graceMs);
-        }
-      },
+      stop,
       ...(pty === undefined
         ? {}
         : {
@@ -191,6 +202,38 @@ export class LocalProcessExecutor implements Executor {
           }),
     };
   }
+}
+
+/** A job process started by forking the daemon (interactive jobs, or when no spawner is set up). */
+function nodeJobProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  withStdin: boolean,
+): JobProcess & EventEmitter & { stdin?: Writable } {
+  const child = spawn(command, args, {
+    cwd,
+    env,
+    detached: true, // setsid: the job leads its own process group
+    stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  const job = Object.assign(new EventEmitter(), { stdin: child.stdin ?? undefined });
+  // EPIPE when the job exits while input is on its way: the input is simply lost.
+  child.stdin?.on('error', () => undefined);
+  child.once('spawn', () => {
+    const pid = child.pid as number;
+    job.emit('spawn', pid, processStartTime(pid));
+  });
+  child.on('error', (e) => {
+    // After a successful start, errors are about signalling it: not a start failure.
+    if (child.pid === undefined) job.emit('error', e);
+  });
+  (child.stdout as Readable).on('data', (chunk: Buffer) => job.emit('output', 'stdout', chunk));
+  (child.stderr as Readable).on('data', (chunk: Buffer) => job.emit('output', 'stderr', chunk));
+  child.once('exit', (code, signal) => job.emit('exit', code, signal));
+  child.once('close', () => job.emit('close'));
+  return job;
 }
 
 function checkDirectory(dir: string): string | undefined {
