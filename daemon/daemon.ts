@@ -95,6 +95,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
         return new ContainerExecutor({
           dockerHost: settings.get().dockerHost || undefined, // read once: a change applies after a restart
           images: (kind) => imageFor(settings.get(), kind),
+          warmSlots: () => settings.get().warmContainers,
           runtimeApi,
           // Labels every container and network of this home, so a restarted daemon finds its own.
           daemonId: createHash('sha256').update(paths.root).digest('hex').slice(0, 16),
@@ -174,6 +175,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       retention.stop();
       await queue.shutdown();
       spawner?.close(); // after the jobs: their exit statuses come through it
+      await registry.close().catch((e: unknown) => logger.warn(`closing executors: ${coerceError(e).message}`));
       await server.close();
       await localApi.close();
       db.close();

@@ -13,6 +13,7 @@ export function defaultSettings(): DaemonSettings {
     imagePython: 'cronium/python:latest',
     imageNode: 'cronium/node:latest',
     imageSidecar: 'cronium/sidecar:latest',
+    warmContainers: true,
   };
 }
 

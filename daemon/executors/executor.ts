@@ -90,4 +90,6 @@ export interface Executor {
    * previous daemon stopped; also removes whatever else that daemon left behind (orphans).
    */
   recover?(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]>;
+  /** At daemon shutdown, after the jobs ended: releases what the executor keeps (warm containers). */
+  close?(): Promise<void>;
 }

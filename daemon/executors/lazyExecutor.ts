@@ -44,6 +44,13 @@ export class LazyExecutor implements Executor {
     return executor.recover ? executor.recover(lost, hooksFor) : lost.map((job) => ({ jobId: job.jobId, state: 'gone' as const }));
   }
 
+  /** Closes the executor if it was ever loaded. */
+  async close(): Promise<void> {
+    if (this.loading === undefined) return;
+    const executor = await this.loading.catch(() => undefined);
+    await executor?.close?.();
+  }
+
   private load(notify = true): Promise<Executor> {
     this.loading ??= this.create().then((executor) => {
       this.real = executor;

@@ -11,6 +11,11 @@ export class ExecutorRegistry {
     this.byKind.set(executor.kind, executor);
   }
 
+  /** Closes every executor (daemon shutdown, after the jobs ended). */
+  async close(): Promise<void> {
+    await Promise.all([...this.byKind.values()].map((executor) => executor.close?.()));
+  }
+
   kinds(): ExecutorKind[] {
     return [...this.byKind.keys()];
   }

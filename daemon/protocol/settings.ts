@@ -21,6 +21,12 @@ export interface DaemonSettings {
   imagePython: string;
   imageNode: string;
   imageSidecar: string;
+  /**
+   * Keep two container slots (network, runtime API relay, started container) ready per runtime that ran a
+   * container job, so the next job with default limits starts at once; unused slots go after 10 minutes.
+   * Default true.
+   */
+  warmContainers: boolean;
 }
 
 /** Current settings. */

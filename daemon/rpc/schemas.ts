@@ -108,6 +108,7 @@ export const updateSettingsSchema = z.strictObject({
   imagePython: z.optional(imageName),
   imageNode: z.optional(imageName),
   imageSidecar: z.optional(imageName),
+  warmContainers: z.optional(z.boolean()),
 });
 
 /** The error zod throws from `parse`. */

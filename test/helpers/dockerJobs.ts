@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // Helpers for the container executor's integration tests: a real engine, a fake runtime API handler
 // that records what reached it, and hooks that collect a job's output and let a test await it.
 import { randomBytes } from 'node:crypto';
@@ -129,6 +130,20 @@ export async function resourcesLabelled(docker: Dockerode, label: string): Promi
   const filters = { label: [label] };
   const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
   return { containers: containers.map((c) => c.Id), networks: networks.map((n) => n.Id) };
+}
+
+/**
+ * Waits until nothing carries `label`: a job's sidecar and network are removed in the background after
+ * its `done`, so "nothing left behind" is checked once that work had its chance (up to `timeoutMs`).
+ */
+export async function assertNoneLabelled(docker: Dockerode, label: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await resourcesLabelled(docker, label);
+    if (left.containers.length + left.networks.length === 0) return;
+    if (Date.now() > deadline) assert.deepEqual(left, { containers: [], networks: [] }, `left behind with ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Removes whatever a test left with this daemon id (after a failed assertion). */

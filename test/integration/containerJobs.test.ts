@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import type { DaemonClient } from '../../daemon/cli/client';
 import type { JobDto } from '../../daemon/protocol/dto';
-import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
+import { CancelJobRequest, GetJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
 import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
-import { leftovers } from '../helpers/dockerLeftovers';
+import { leftovers, strayResources, warmJobContainers } from '../helpers/dockerLeftovers';
 import { dockerProblem, requireService } from '../helpers/services';
 import { databaseContains, makeTempHome, removeHome, writeScript } from '../helpers/tempHome';
 import { waitFor } from '../helpers/wait';
@@ -23,8 +24,12 @@ describe('container jobs through the daemon', function () {
 
   after(() => stopSuiteDaemon({ home, daemon, client }));
 
+  const daemonIdOf = (dir: string) => createHash('sha256').update(dir).digest('hex').slice(0, 16);
+
+  /** Resources labelled with the job, and anything else of this daemon beyond its warm slots. */
   async function jobLeftovers(jobId: string) {
-    return leftovers(`cronium.job=${jobId}`);
+    const stray = await strayResources(daemonIdOf(home));
+    return { ...(await leftovers(`cronium.job=${jobId}`)), stray };
   }
 
   it('runs in a container by default (target auto) and records its details', async function () {
@@ -43,7 +48,7 @@ describe('container jobs through the daemon', function () {
     assert.equal(shown.container?.pidsLimit, 50);
     assert.equal(shown.container?.network, false);
     assert.match(shown.container?.containerId ?? '', /^[0-9a-f]{64}$/);
-    assert.deepEqual(await jobLeftovers(shown.id), { containers: [], networks: [] });
+    assert.deepEqual(await jobLeftovers(shown.id), { containers: [], networks: [], stray: [] });
   });
 
   it('masks a secret variable printed in a container and keeps it out of the SQLite file', async function () {
@@ -64,19 +69,51 @@ describe('container jobs through the daemon', function () {
   it('times out and cancels container jobs, leaving no container, sidecar or network', async function () {
     const timedOut = await runToEnd(client, { content: 'echo start\nsleep 60\n', runtime: 'bash', target: 'container', timeoutMs: 1500 });
     assert.equal(timedOut.job.status, 'timed_out');
-    assert.deepEqual(await jobLeftovers(timedOut.job.id), { containers: [], networks: [] });
+    assert.deepEqual(await jobLeftovers(timedOut.job.id), { containers: [], networks: [], stray: [] });
 
     const { job } = await client.connection.sendRequest(RunJobRequest, { content: 'echo start\nsleep 60\n', runtime: 'bash', target: 'container' });
     await waitFor('the container job to print', async () => (await getJob(client, job.id)).logLines > 0, 30_000);
     const cancelled = await client.connection.sendRequest(CancelJobRequest, { id: job.id });
     assert.equal(cancelled.status, 'cancelled');
-    assert.deepEqual(await jobLeftovers(job.id), { containers: [], networks: [] });
+    assert.deepEqual(await jobLeftovers(job.id), { containers: [], networks: [], stray: [] });
+  });
+
+  it('runs the next job of a runtime in a warm slot made after the last one, and removes the slots when the daemon stops', async function () {
+    const other = makeTempHome();
+    const second = await DaemonProcess.start(other);
+    try {
+      const c = await second.connect();
+      const first = await runToEnd(c, { content: 'print("first")\n', runtime: 'python', target: 'container' });
+      assert.equal(first.stdout, 'first\n');
+      // After the first python job, slots for the next ones are made in the background.
+      const warm = await waitFor('two warm python slots', async () => {
+        const ids = await warmJobContainers(daemonIdOf(other));
+        return ids.length === 2 ? ids : undefined;
+      }, 30_000);
+      const next = await runToEnd(c, { content: 'import os\nprint("next", os.environ["CRONIUM_JOB_ID"])\ncronium.output({"warm": True})\n', fileName: 'n.py', target: 'container' });
+      assert.equal(next.job.status, 'succeeded', next.stderr);
+      assert.equal(next.stdout, `next ${next.job.id}\n`);
+      assert.ok(warm.includes(next.job.container?.containerId as string), `${next.job.container?.containerId} is one of the warm slots ${warm.join(', ')}`);
+      assert.deepEqual((await c.connection.sendRequest(GetJobRequest, { id: next.job.id })).output, { warm: true });
+      c.close();
+      assert.equal(await second.stop(), 0);
+      assert.deepEqual(await leftovers(`cronium.daemon=${daemonIdOf(other)}`), { containers: [], networks: [] });
+    } finally {
+      await second.stop();
+      removeHome(other);
+    }
   });
 
   it('after kill -9 re-adopts a running container job, with no line lost or doubled, and cleans up', async function () {
     const ticker = 'for i in $(seq 1 30); do echo "tick $i"; sleep 0.1; done\n';
+    // Earlier jobs of this suite left warm bash slots: the job takes one, made before the job was known.
+    const warm = await waitFor('a warm bash slot', async () => {
+      const ids = await warmJobContainers(daemonIdOf(home));
+      return ids.length > 0 ? ids : undefined;
+    }, 30_000);
     const { job } = await client.connection.sendRequest(RunJobRequest, { content: ticker, runtime: 'bash', target: 'container' });
     await waitFor('a few ticks', async () => (await getJob(client, job.id)).logLines >= 5, 30_000);
+    assert.ok(warm.includes((await getJob(client, job.id)).container?.containerId as string), 'the job runs in a warm slot');
     client.close();
     await daemon.kill9();
 
@@ -89,7 +126,7 @@ describe('container jobs through the daemon', function () {
     assert.equal(final.status, 'succeeded', final.lastError ?? '');
     const logs = await cronium(home, ['logs', job.id]);
     assert.equal(logs.stdout, Array.from({ length: 30 }, (_, i) => `tick ${i + 1}\n`).join(''));
-    assert.deepEqual(await jobLeftovers(job.id), { containers: [], networks: [] });
+    assert.deepEqual(await jobLeftovers(job.id), { containers: [], networks: [], stray: [] });
   });
 
   it('falls back to the host with a notice when no Docker engine answers', async function () {

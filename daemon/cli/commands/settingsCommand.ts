@@ -4,7 +4,7 @@ import { printJson, type CliContext } from '../context';
 import { parseDuration, UsageError } from '../format';
 
 /** How each setting is typed on the command line. */
-const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string> = {
+const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string | boolean> = {
   concurrency: (text) => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`concurrency must be a whole number from 1 to 256`);
@@ -22,6 +22,10 @@ const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string> =
   imagePython: (text) => text,
   imageNode: (text) => text,
   imageSidecar: (text) => text,
+  warmContainers: (text) => {
+    if (text !== 'true' && text !== 'false') throw new UsageError('warmContainers is true or false');
+    return text === 'true';
+  },
 };
 
 export function registerSettingsCommand(program: Command, context: () => CliContext): void {

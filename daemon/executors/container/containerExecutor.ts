@@ -15,7 +15,9 @@ import { ContainerRun, type RunContext } from './containerRun';
 import { DEFAULT_CONTAINER_OPTIONS } from './containerSpecs';
 import { describeDocker, dockerFromEnv, engineError } from './dockerHost';
 import { type ExecutorLogger, silentLogger } from './executorLogger';
-import { startFresh } from './freshStart';
+import { newSlotId } from './containerSpecs';
+import { startFresh, runInSlot } from './slot';
+import { WarmPool, warmable } from './warmPool';
 
 /** Image names by runtime, plus the sidecar's. */
 export type ImageFor = (kind: Runtime | 'sidecar') => string;
@@ -39,6 +41,13 @@ export interface ContainerExecutorOptions {
   cleanupTimeoutMs?: number;
   /** How long an `available()` answer is reused (default 5 s). */
   availabilityTtlMs?: number;
+  /**
+   * Whether to keep a slot (network, relay, container) ready per runtime, so that jobs with default
+   * limits start at once (setting `warmContainers`; default false here, the daemon passes the setting).
+   */
+  warmSlots?: () => boolean;
+  /** How long an unused warm slot is kept (default 10 min). */
+  warmIdleMs?: number;
 }
 
 type Availability = { ok: true } | { ok: false; reason: string };
@@ -56,6 +65,12 @@ export class ContainerExecutor implements Executor {
   private readonly daemonId: string;
   private readonly availabilityTtlMs: number;
   private availability: { at: number; answer: Promise<Availability> } | undefined;
+  private readonly pool: WarmPool;
+  private readonly warmSlots: () => boolean;
+  /** Start-up recovery (removing what an earlier daemon left): nothing new is made before it is over. */
+  private recovering: Promise<unknown> = Promise.resolve();
+  /** Runs whose sidecar and network are still being removed after their `done`. */
+  private readonly cleaning = new Set<Promise<void>>();
 
   constructor(options: ContainerExecutorOptions) {
     this.ctx = {
@@ -67,6 +82,8 @@ export class ContainerExecutor implements Executor {
     this.images = options.images;
     this.daemonId = options.daemonId;
     this.availabilityTtlMs = options.availabilityTtlMs ?? 5000;
+    this.warmSlots = options.warmSlots ?? (() => false);
+    this.pool = new WarmPool(this.ctx, this.daemonId, options.warmIdleMs ?? 10 * 60_000, 2, () => this.recovering.then(() => undefined));
   }
 
   available(): Promise<Availability> {
@@ -79,21 +96,43 @@ export class ContainerExecutor implements Executor {
 
   start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
     const run = new ContainerRun(this.ctx, spec.jobId);
+    const cleaned = run.cleaned.finally(() => this.cleaning.delete(cleaned));
+    this.cleaning.add(cleaned);
     const options = spec.container ?? DEFAULT_CONTAINER_OPTIONS;
-    void startFresh(run, {
-      ctx: this.ctx,
-      daemonId: this.daemonId,
-      spec,
-      hooks,
-      jobImage: options.image ?? this.images(spec.runtime),
-      sidecarImage: this.images('sidecar'),
-      options,
-    });
+    const jobImage = options.image ?? this.images(spec.runtime);
+    const sidecarImage = this.images('sidecar');
+    const warm = this.warmSlots() && warmable(options);
+    const key = { runtime: spec.runtime, jobImage, sidecarImage };
+    void (async () => {
+      await this.recovering.catch(() => undefined);
+      const slot = warm ? await this.pool.take(key) : undefined;
+      if (slot !== undefined) {
+        await runInSlot(run, slot, spec, hooks);
+      } else {
+        const owner = { daemonId: this.daemonId, slotId: newSlotId(), jobId: spec.jobId, runtime: spec.runtime };
+        await startFresh(run, { ctx: this.ctx, owner, jobImage, sidecarImage, options }, spec, hooks);
+      }
+    })();
+    // Once the job is over, the next job of this runtime is given a slot ready to take.
+    if (warm) void run.done.then(() => this.warmSlots() && this.pool.fill(key));
     return { done: run.done, stop: (graceMs) => run.stop(graceMs) };
   }
 
+  /** Settles once the work a job leaves behind is over: its sidecar and network removed, warm slots made. */
+  async settled(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([...this.cleaning, this.pool.settled()]);
+  }
+
+  /** Removes the warm slots. Jobs still running are the queue's to stop first. */
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), ...this.cleaning]);
+  }
+
   recover(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
-    return recoverContainers(this.ctx, this.daemonId, lost, hooksFor);
+    const work = recoverContainers(this.ctx, this.daemonId, lost, hooksFor);
+    this.recovering = work.catch(() => undefined);
+    return work;
   }
 
   private async checkAvailability(): Promise<Availability> {

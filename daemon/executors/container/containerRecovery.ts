@@ -34,8 +34,18 @@ export async function recoverContainers(
   const claimed = new Set<string>();
   const results = await Promise.all(
     lost.map((execution) => {
-      const own = containers.filter((c) => c.Labels[LABEL.job] === execution.jobId || matches(c, execution.containerId));
-      const ownNetworks = networks.filter((n) => n.Labels[LABEL.job] === execution.jobId);
+      // A job's resources carry its id, or (a warm slot, made before the job) only their slot's id, which
+      // the job container the job record names leads to.
+      const slots = new Set(
+        containers
+          .filter((c) => c.Labels[LABEL.job] === execution.jobId || matches(c, execution.containerId))
+          .map((c) => c.Labels[LABEL.slot])
+          .filter((slot) => slot !== undefined),
+      );
+      const mine = (labels: Record<string, string>) =>
+        labels[LABEL.job] === execution.jobId || (labels[LABEL.slot] !== undefined && slots.has(labels[LABEL.slot]));
+      const own = containers.filter((c) => mine(c.Labels) || matches(c, execution.containerId));
+      const ownNetworks = networks.filter((n) => mine(n.Labels));
       for (const resource of [...own, ...ownNetworks]) claimed.add(resource.Id);
       return recoverOne(ctx, execution, own, ownNetworks, hooksFor(execution.jobId));
     }),
@@ -59,7 +69,7 @@ async function recoverOne(
   networks: NetworkSummary[],
   hooks: ExecutionHooks,
 ): Promise<RecoveredExecution> {
-  const job = containers.find((c) => c.Labels[LABEL.role] === 'job' || matches(c, lost.containerId));
+  const job = containers.find((c) => matches(c, lost.containerId)) ?? containers.find((c) => c.Labels[LABEL.role] === 'job');
   const sidecar = containers.find((c) => c.Labels[LABEL.role] === 'sidecar');
   const run = new ContainerRun(ctx, lost.jobId);
   run.resources.containerId = job?.Id;

@@ -32,6 +32,9 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
  */
 export class ContainerRun implements Execution {
   readonly done: Promise<ExecutionResult>;
+  /** Settles once everything of the run is removed, sidecar and network included (after `done`). */
+  readonly cleaned: Promise<void>;
+  private resolveCleaned: (work: Promise<void>) => void = () => undefined;
   readonly resources: JobResources = {};
   private container: Dockerode.Container | undefined;
   private stopGraceMs: number | undefined;
@@ -46,6 +49,7 @@ export class ContainerRun implements Execution {
     readonly jobId: string,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.cleaned = new Promise((resolve) => (this.resolveCleaned = resolve));
   }
 
   /** True once stop() was called: setup checks it between steps and gives up instead of starting the job. */
@@ -113,18 +117,24 @@ export class ContainerRun implements Execution {
     await this.cleanUp({ exitCode: null, signal: 'SIGTERM' });
   }
 
+  /**
+   * Removes the job container, then settles `done`; the sidecar and the network go on being removed in
+   * the background (`cleaned`), off the job's critical path. A daemon that dies before they are gone
+   * removes them as orphans at its next start.
+   */
   async cleanUp(result: ExecutionResult): Promise<void> {
     await this.stopping;
     const cleanupStarted = Date.now();
     const { containerId, networkId } = this.resources;
     const sidecar = this.retireSidecar();
-    await removeJobResources(this.ctx.docker, { containerId, networkId }, this.ctx.logger, this.ctx.cleanupTimeoutMs, [sidecar]);
+    await removeJobResources(this.ctx.docker, { containerId }, this.ctx.logger, this.ctx.cleanupTimeoutMs);
     const { created, running, exited } = this.times;
     this.ctx.logger.debug(
       `container job ${this.jobId}: setup ${running === undefined ? '-' : running - created} ms, ` +
         `run ${running === undefined || exited === undefined ? '-' : exited - running} ms, ` +
-        `cleanup ${Date.now() - cleanupStarted} ms`,
+        `job container removed in ${Date.now() - cleanupStarted} ms`,
     );
+    this.resolveCleaned(removeJobResources(this.ctx.docker, { networkId }, this.ctx.logger, this.ctx.cleanupTimeoutMs, [sidecar]));
     this.resolveDone(result);
   }
 

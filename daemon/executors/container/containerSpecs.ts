@@ -7,7 +7,10 @@ import { scriptExtension } from '../runtimes';
 /** Labels every container and network of a job carries, so a restarted daemon finds them (DESIGN §4). */
 export const LABEL = {
   daemon: 'cronium.daemon',
+  /** Set when the resources were made for a job; a warm slot's are made before any job (see warmPool.ts). */
   job: 'cronium.job',
+  /** One network, sidecar and job container that belong together. */
+  slot: 'cronium.slot',
   role: 'cronium.role',
   runtime: 'cronium.runtime',
 } as const;
@@ -44,30 +47,46 @@ function lockedDown(tmpfs: Record<string, string>): Dockerode.HostConfig {
   };
 }
 
-/** Names of one job's resources; the suffix keeps a retried job clear of leftovers of an earlier try. */
-export interface JobResourceNames {
+/** Who the resources of one slot (network, sidecar, job container) belong to: their labels. */
+export interface SlotOwner {
+  daemonId: string;
+  slotId: string;
+  /** Absent for a warm slot, made before its job is known. */
+  jobId?: string;
+  runtime?: Runtime;
+}
+
+/** Names of one slot's resources. */
+export interface SlotNames {
   network: string;
   sidecar: string;
   job: string;
 }
 
-export function resourceNames(jobId: string): JobResourceNames {
-  const base = `cronium-${jobId.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${randomBytes(3).toString('hex')}`;
+export function newSlotId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** `cronium-<job id or "warm">-<slot>`: a retried job's names never collide with an earlier try's. */
+export function slotNames(owner: SlotOwner): SlotNames {
+  const who = owner.jobId === undefined ? 'warm' : owner.jobId.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  const base = `cronium-${who}-${owner.slotId}`;
   return { network: base, sidecar: `${base}-sidecar`, job: `${base}-job` };
 }
 
-function labelsFor(daemonId: string, jobId: string, role: ResourceRole, extra: Record<string, string> = {}) {
-  return { [LABEL.daemon]: daemonId, [LABEL.job]: jobId, [LABEL.role]: role, ...extra };
+function labelsFor(owner: SlotOwner, role: ResourceRole): Record<string, string> {
+  return {
+    [LABEL.daemon]: owner.daemonId,
+    [LABEL.slot]: owner.slotId,
+    [LABEL.role]: role,
+    ...(owner.jobId === undefined ? {} : { [LABEL.job]: owner.jobId }),
+    ...(owner.runtime === undefined || role !== 'job' ? {} : { [LABEL.runtime]: owner.runtime }),
+  };
 }
 
-export function networkCreateOptions(
-  daemonId: string,
-  jobId: string,
-  name: string,
-  options: ContainerOptions,
-): Dockerode.NetworkCreateOptions {
+export function networkCreateOptions(owner: SlotOwner, names: SlotNames, options: ContainerOptions): Dockerode.NetworkCreateOptions {
   return {
-    Name: name,
+    Name: names.network,
     CheckDuplicate: true,
     Driver: 'bridge',
     // Internal: no route out of the network, only the job and its sidecar can talk.
@@ -75,16 +94,11 @@ export function networkCreateOptions(
     // An internal bridge still gives the host an address on it, and a job could reach every host service
     // listening on 0.0.0.0 through it: with no address on the bridge there is nothing to reach.
     Options: options.network ? {} : { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
-    Labels: labelsFor(daemonId, jobId, 'network'),
+    Labels: labelsFor(owner, 'network'),
   };
 }
 
-export function sidecarCreateOptions(
-  daemonId: string,
-  jobId: string,
-  names: JobResourceNames,
-  image: string,
-): Dockerode.ContainerCreateOptions {
+export function sidecarCreateOptions(owner: SlotOwner, names: SlotNames, image: string): Dockerode.ContainerCreateOptions {
   return {
     name: names.sidecar,
     Image: image,
@@ -98,7 +112,7 @@ export function sidecarCreateOptions(
     AttachStderr: true,
     Tty: false,
     Env: [`CRONIUM_RELAY_PORT=${RUNTIME_API_PORT}`],
-    Labels: labelsFor(daemonId, jobId, 'sidecar'),
+    Labels: labelsFor(owner, 'sidecar'),
     HostConfig: {
       ...lockedDown({ '/tmp': 'rw,nosuid,nodev,noexec,size=8m' }),
       NetworkMode: names.network,
@@ -113,23 +127,24 @@ export function sidecarCreateOptions(
   };
 }
 
+/** Where the wrapper puts what the daemon sends, before the launcher moves the script to its name. */
+const LAUNCHER = '/tmp/.cronium-launch';
+const INCOMING = '/tmp/.cronium-script';
+
 /**
- * The job container reads its script from the attached stdin into a tmpfs file, checks it arrived whole
- * (a daemon that dies mid-write must not leave half a script to run), then runs it with stdin at EOF.
+ * The job container starts before its job is known (a warm slot) or at once (a fresh one), and waits.
+ * The daemon then writes the job to its attached stdin: a header line "<launcher bytes> <script bytes>",
+ * a launcher (the job's environment and command line) and the script. The wrapper checks both arrived
+ * whole (a daemon that dies mid-write must not leave half a script to run), then runs the launcher with
+ * stdin at EOF. The job's environment, its token included, is therefore not in `docker inspect`.
  */
-export function jobCreateOptions(
-  daemonId: string,
-  spec: ExecutionSpec,
-  names: JobResourceNames,
-  image: string,
-  options: ContainerOptions,
-): Dockerode.ContainerCreateOptions {
-  const file = `/tmp/job${scriptExtension(spec.runtime, spec.scriptName)}`;
-  const bytes = Buffer.byteLength(spec.script);
+export function jobCreateOptions(owner: SlotOwner, names: SlotNames, image: string, options: ContainerOptions): Dockerode.ContainerCreateOptions {
   const wrapper =
-    `cat > ${file} && [ "$(wc -c < ${file})" -eq ${bytes} ] ` +
-    `|| { echo "cronium: the script did not arrive whole in the container" >&2; exit 125; }; ` +
-    `exec ${launchCommand(spec.runtime, file)} < /dev/null`;
+    'IFS=" " read -r launch script || exit 125; ' +
+    `head -c "$launch" > ${LAUNCHER}; head -c "$script" > ${INCOMING}; ` +
+    `[ "$(wc -c < ${LAUNCHER})" -eq "$launch" ] && [ "$(wc -c < ${INCOMING})" -eq "$script" ] ` +
+    '|| { echo "cronium: the script did not arrive whole in the container" >&2; exit 125; }; ' +
+    `exec sh ${LAUNCHER} < /dev/null`;
   return {
     name: names.job,
     Image: image,
@@ -137,14 +152,13 @@ export function jobCreateOptions(
     WorkingDir: '/tmp',
     Cmd: ['sh', '-c', wrapper],
     OpenStdin: true,
-    // The engine closes the job's stdin when our attach ends it, which is how `cat` sees EOF.
+    // The engine closes the job's stdin when our attach ends it: a wrapper still waiting sees EOF.
     StdinOnce: true,
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
-    Env: Object.entries({ ...spec.env, CRONIUM_RUNTIME_API: RUNTIME_API_URL }).map(([k, v]) => `${k}=${v}`),
-    Labels: labelsFor(daemonId, spec.jobId, 'job', { [LABEL.runtime]: spec.runtime }),
+    Labels: labelsFor(owner, 'job'),
     HostConfig: {
       ...lockedDown({
         '/tmp': 'rw,nosuid,nodev,size=64m',
@@ -160,6 +174,25 @@ export function jobCreateOptions(
       PidsLimit: options.pidsLimit,
     },
   };
+}
+
+/** What the daemon writes to a waiting job container's stdin to run `spec` (see jobCreateOptions). */
+export function jobPayload(spec: ExecutionSpec): Buffer {
+  const file = `/tmp/job${scriptExtension(spec.runtime, spec.scriptName)}`;
+  const env = Object.entries({ ...spec.env, CRONIUM_RUNTIME_API: RUNTIME_API_URL })
+    // A name with "=" cannot be set; the engine refused such names before jobs came through stdin, too.
+    .filter(([name]) => name !== '' && !name.includes('='))
+    .map(([name, value]) => shellQuote(`${name}=${value}`));
+  const launcher =
+    `mv -f ${INCOMING} ${file} && rm -f ${LAUNCHER} || exit 125\n` +
+    `exec env -- ${env.join(' ')} ${launchCommand(spec.runtime, file)}\n`;
+  const launcherBytes = Buffer.from(launcher);
+  const scriptBytes = Buffer.from(spec.script);
+  return Buffer.concat([Buffer.from(`${launcherBytes.length} ${scriptBytes.length}\n`), launcherBytes, scriptBytes]);
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /**

@@ -41,11 +41,12 @@ export class SidecarLink {
     private readonly stream: NodeJS.ReadWriteStream,
     private readonly handler: RuntimeRequestHandler,
     private readonly logger: ExecutorLogger,
-    private readonly jobId: string,
+    /** For log lines; a warm slot's relay learns its job when the job takes the slot. */
+    public jobId: string,
     expectReady: boolean,
   ) {
     // Writes after the sidecar is gone surface as 'error' events; they must not crash the daemon.
-    stream.on('error', (e) => this.logger.debug(`sidecar of ${jobId}: ${coerceError(e).message}`));
+    stream.on('error', (e) => this.logger.debug(`sidecar of ${this.jobId}: ${coerceError(e).message}`));
     this.ended = deliverOutput(docker, stream, (name, chunk) =>
       name === 'stdout' ? this.onStdout(chunk) : this.onStderr(chunk),
     ).done.then(() => undefined);

@@ -41,10 +41,11 @@ describe('container executor: isolation of a job', function () {
   });
 
   it('runs the job locked down: uid 1000, no capabilities, read-only root, tmpfs, limits, internal network, labels', async function () {
-    const spec = bashSpec('echo ready; exec sleep 60\n');
+    const spec = bashSpec('echo "ready $CRONIUM_JOB_ID $CRONIUM_RUNTIME_API"; exec sleep 60\n');
     const out = new OutputRecorder();
     const execution = executor.start(spec, out.hooks);
-    await out.output('stdout', 'ready');
+    // The environment reaches the job through its stdin, with the script.
+    await out.output('stdout', `ready ${spec.jobId} http://runtime-api:8081`);
     const id = out.containerId as string;
     const job = (await docker.getContainer(id).inspect()) as unknown as InspectedJob;
     assert.equal(job.Config.User, '1000:1000');
@@ -62,8 +63,8 @@ describe('container executor: isolation of a job', function () {
     assert.equal(job.Config.Labels['cronium.job'], spec.jobId);
     assert.equal(job.Config.Labels['cronium.role'], 'job');
     assert.equal(job.Config.Labels['cronium.runtime'], 'bash');
-    assert.ok(job.Config.Env.includes('CRONIUM_RUNTIME_API=http://runtime-api:8081'));
-    assert.ok(job.Config.Env.includes(`CRONIUM_JOB_ID=${spec.jobId}`));
+    // ...so the job's token is not in what `docker inspect` shows to anyone who may use the engine.
+    assert.ok(!job.Config.Env.some((e) => e.includes(spec.env.CRONIUM_EXECUTION_TOKEN)), `no token in ${job.Config.Env.join(' ')}`);
 
     const networkNames = Object.keys(job.NetworkSettings.Networks);
     assert.deepEqual(networkNames, [job.HostConfig.NetworkMode]);

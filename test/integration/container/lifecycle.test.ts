@@ -9,7 +9,7 @@ import {
   makeExecutor,
   OutputRecorder,
   removeLabelled,
-  resourcesLabelled,
+  assertNoneLabelled,
   runJob,
 } from '../../helpers/dockerJobs';
 import { dockerProblem, requireService } from '../../helpers/services';
@@ -30,7 +30,7 @@ describe('container executor: stop, cleanup and availability', function () {
   });
 
   async function assertNothingLeft(jobId: string): Promise<void> {
-    assert.deepEqual(await resourcesLabelled(docker, `cronium.job=${jobId}`), { containers: [], networks: [] });
+    await assertNoneLabelled(docker, `cronium.job=${jobId}`);
   }
 
   it('leaves no container or network behind after a job succeeds or fails', async function () {
@@ -135,6 +135,6 @@ describe('container executor: stop, cleanup and availability', function () {
       assert.deepEqual(result, { exitCode: 0, signal: null }, `job ${i}: ${out.text('stderr')} ${String(result.spawnError)}`);
       assert.equal(out.text('stdout'), `job ${i}: ${specs[i].jobId}\n`);
     });
-    assert.deepEqual(await resourcesLabelled(docker, `cronium.daemon=${daemonId}`), { containers: [], networks: [] });
+    await assertNoneLabelled(docker, `cronium.daemon=${daemonId}`);
   });
 });

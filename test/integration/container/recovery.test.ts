@@ -11,6 +11,7 @@ import {
   makeExecutor,
   OutputRecorder,
   removeLabelled,
+  assertNoneLabelled,
   resourcesLabelled,
   testDaemonId,
 } from '../../helpers/dockerJobs';
@@ -116,7 +117,7 @@ describe('container executor: recovery after a daemon crash', function () {
     const stderr = Buffer.concat([crash.stored.stderr, out.bytes('stderr')]).toString('utf8');
     assert.equal(stderr, Array.from({ length: 30 }, (_, i) => `err ${i + 1}\n`).join(''));
     assert.ok(second.api.requests.some((r) => r.headers.authorization === `Bearer ${spec.env.CRONIUM_EXECUTION_TOKEN}`));
-    assert.deepEqual(await resourcesLabelled(docker, `cronium.job=${spec.jobId}`), { containers: [], networks: [] });
+    await assertNoneLabelled(docker, `cronium.job=${spec.jobId}`);
   });
 
   it('answers a runtime API request that was in flight when the daemon died', async function () {
@@ -152,7 +153,7 @@ describe('container executor: recovery after a daemon crash', function () {
     const { execution } = recovered as Extract<RecoveredExecution, { state: 'adopted' }>;
     execution.stop(0);
     assert.deepEqual(await execution.done, { exitCode: 137, signal: 'SIGKILL' });
-    assert.deepEqual(await resourcesLabelled(docker, `cronium.job=${spec.jobId}`), { containers: [], networks: [] });
+    await assertNoneLabelled(docker, `cronium.job=${spec.jobId}`);
   });
 
   it('reports a job that exited while the daemon was down, with the rest of its output, and cleans up', async function () {
@@ -175,7 +176,7 @@ describe('container executor: recovery after a daemon crash', function () {
     const expected = Buffer.concat([1, 2, 3, 4, 5].map((i) => Buffer.concat([Buffer.from(`line ${i} `), Buffer.from([0xff, 0xfe, 0x0a])])));
     assert.ok(stdout.equals(expected), `got ${JSON.stringify(stdout.toString('latin1'))}`);
     assert.equal(Buffer.concat([crash.stored.stderr, out.bytes('stderr')]).toString('utf8'), 'done\n');
-    assert.deepEqual(await resourcesLabelled(docker, `cronium.job=${spec.jobId}`), { containers: [], networks: [] });
+    await assertNoneLabelled(docker, `cronium.job=${spec.jobId}`);
   });
 
   it('reports jobs with no container as gone and removes orphans of this daemon only', async function () {
@@ -200,7 +201,7 @@ describe('container executor: recovery after a daemon crash', function () {
       () => new OutputRecorder().hooks,
     );
     assert.deepEqual(recovered, [{ jobId: 'job_gone00000000', state: 'gone' }]);
-    assert.deepEqual(await resourcesLabelled(docker, `cronium.daemon=${daemonId}`), { containers: [], networks: [] });
+    await assertNoneLabelled(docker, `cronium.daemon=${daemonId}`);
     assert.deepEqual(await resourcesLabelled(docker, `cronium.daemon=${otherDaemon}`), {
       containers: [other.id],
       networks: [otherNet.id],
