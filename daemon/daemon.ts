@@ -96,6 +96,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
           dockerHost: settings.get().dockerHost || undefined, // read once: a change applies after a restart
           images: (kind) => imageFor(settings.get(), kind),
           warmSlots: () => settings.get().warmContainers,
+          warmMarker: paths.warmMarker,
           runtimeApi,
           // Labels every container and network of this home, so a restarted daemon finds its own.
           daemonId: createHash('sha256').update(paths.root).digest('hex').slice(0, 16),
@@ -122,6 +123,8 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     logger,
   });
   await queue.recover();
+  // Warm container slots of a daemon that was killed: loading the container executor removes them.
+  if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;

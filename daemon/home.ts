@@ -10,6 +10,8 @@ export interface HomePaths {
   pidFile: string;
   /** Where local jobs' output connects (executors/spawner.ts). */
   spawnerSocket: string;
+  /** Exists while warm container slots may exist (executors/container/warmPool.ts). */
+  warmMarker: string;
   database: string;
   logsDir: string;
   daemonLog: string;
@@ -34,6 +36,7 @@ export function homePaths(root: string): HomePaths {
     token: join(root, 'daemon.token'),
     pidFile: join(root, 'daemon.pid'),
     spawnerSocket: join(root, 'spawner.sock'),
+    warmMarker: join(root, 'warm-containers'),
     database: join(root, 'cronium.db'),
     logsDir,
     daemonLog: join(logsDir, 'daemon.log'),

@@ -80,7 +80,7 @@ describe('container jobs through the daemon', function () {
 
   it('runs the next job of a runtime in a warm slot made after the last one, and removes the slots when the daemon stops', async function () {
     const other = makeTempHome();
-    const second = await DaemonProcess.start(other);
+    let second = await DaemonProcess.start(other);
     try {
       const c = await second.connect();
       const first = await runToEnd(c, { content: 'print("first")\n', runtime: 'python', target: 'container' });
@@ -98,6 +98,19 @@ describe('container jobs through the daemon', function () {
       c.close();
       assert.equal(await second.stop(), 0);
       assert.deepEqual(await leftovers(`cronium.daemon=${daemonIdOf(other)}`), { containers: [], networks: [] });
+
+      // Killed with slots waiting, the daemon removes them at its next start, with no container job to run.
+      second = await DaemonProcess.start(other);
+      const again = await second.connect();
+      assert.equal((await runToEnd(again, { content: 'print(1)\n', runtime: 'python', target: 'container' })).job.status, 'succeeded');
+      await waitFor('two warm python slots', async () => (await warmJobContainers(daemonIdOf(other))).length === 2, 30_000);
+      again.close();
+      await second.kill9();
+      second = await DaemonProcess.start(other);
+      await waitFor('the killed daemon\'s warm slots to be removed', async () => {
+        const left = await leftovers(`cronium.daemon=${daemonIdOf(other)}`);
+        return left.containers.length + left.networks.length === 0;
+      }, 30_000);
     } finally {
       await second.stop();
       removeHome(other);

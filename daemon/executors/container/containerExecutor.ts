@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
 import type { Runtime } from '../../protocol/dto';
 import type { RuntimeRequestHandler } from '../../runtimeApi/types';
@@ -48,6 +49,11 @@ export interface ContainerExecutorOptions {
   warmSlots?: () => boolean;
   /** How long an unused warm slot is kept (default 10 min). */
   warmIdleMs?: number;
+  /**
+   * A file that exists while warm slots may exist: a daemon killed with slots waiting finds it at its next
+   * start and removes them, even if it never runs a container job again.
+   */
+  warmMarker?: string;
 }
 
 type Availability = { ok: true } | { ok: false; reason: string };
@@ -67,6 +73,7 @@ export class ContainerExecutor implements Executor {
   private availability: { at: number; answer: Promise<Availability> } | undefined;
   private readonly pool: WarmPool;
   private readonly warmSlots: () => boolean;
+  private readonly warmMarker: string | undefined;
   /** Start-up recovery (removing what an earlier daemon left): nothing new is made before it is over. */
   private recovering: Promise<unknown> = Promise.resolve();
   /** Runs whose sidecar and network are still being removed after their `done`. */
@@ -84,6 +91,7 @@ export class ContainerExecutor implements Executor {
     this.availabilityTtlMs = options.availabilityTtlMs ?? 5000;
     this.warmSlots = options.warmSlots ?? (() => false);
     this.pool = new WarmPool(this.ctx, this.daemonId, options.warmIdleMs ?? 10 * 60_000, 2, () => this.recovering.then(() => undefined));
+    this.warmMarker = options.warmMarker;
   }
 
   available(): Promise<Availability> {
@@ -114,7 +122,13 @@ export class ContainerExecutor implements Executor {
       }
     })();
     // Once the job is over, the next job of this runtime is given a slot ready to take.
-    if (warm) void run.done.then(() => this.warmSlots() && this.pool.fill(key));
+    if (warm) {
+      void run.done.then(() => {
+        if (!this.warmSlots()) return;
+        if (this.warmMarker !== undefined) writeFileSync(this.warmMarker, `${process.pid}\n`);
+        this.pool.fill(key);
+      });
+    }
     return { done: run.done, stop: (graceMs) => run.stop(graceMs) };
   }
 
@@ -127,6 +141,7 @@ export class ContainerExecutor implements Executor {
   /** Removes the warm slots. Jobs still running are the queue's to stop first. */
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), ...this.cleaning]);
+    if (this.warmMarker !== undefined) rmSync(this.warmMarker, { force: true });
   }
 
   recover(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
