@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { accessSync, chmodSync, constants, unlinkSync } from 'node:fs';
+import { accessSync, chmodSync, constants, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { errnoCode } from '../errors';
 import type { LogStream } from '../protocol/dto';
 
 /**
@@ -182,12 +181,12 @@ export class Spawner {
     this.server?.close();
     this.server = undefined;
     this.listening = undefined;
-    removeQuietly(this.options.socketPath);
+    rmSync(this.options.socketPath, { force: true });
   }
 
   private ensureServer(): Promise<void> {
     this.listening ??= new Promise<void>((resolve, reject) => {
-      removeQuietly(this.options.socketPath); // ours: the daemon holds the home's lock
+      rmSync(this.options.socketPath, { force: true }); // ours: the daemon holds the home's lock
       const server = createServer((socket) => this.accept(socket));
       server.once('error', reject);
       server.listen(this.options.socketPath, () => {
@@ -337,13 +336,5 @@ export class SpawnerGone extends Error {
   constructor(detail: string) {
     super(`Cronium's process spawner stopped while the job ran (${detail}); its exit status is unknown`);
     this.name = 'SpawnerGone';
-  }
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (e) {
-    if (errnoCode(e) !== 'ENOENT') throw e;
   }
 }

@@ -74,6 +74,7 @@ export class ContainerExecutor implements Executor {
   private readonly pool: WarmPool;
   private readonly warmSlots: () => boolean;
   private readonly warmMarker: string | undefined;
+  private markerWritten = false;
   /** Start-up recovery (removing what an earlier daemon left): nothing new is made before it is over. */
   private recovering: Promise<unknown> = Promise.resolve();
   /** Runs whose sidecar and network are still being removed after their `done`. */
@@ -125,7 +126,10 @@ export class ContainerExecutor implements Executor {
     if (warm) {
       void run.done.then(() => {
         if (!this.warmSlots()) return;
-        if (this.warmMarker !== undefined) writeFileSync(this.warmMarker, `${process.pid}\n`);
+        if (this.warmMarker !== undefined && !this.markerWritten) {
+          writeFileSync(this.warmMarker, `${process.pid}\n`);
+          this.markerWritten = true;
+        }
         this.pool.fill(key);
       });
     }
@@ -142,6 +146,7 @@ export class ContainerExecutor implements Executor {
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), ...this.cleaning]);
     if (this.warmMarker !== undefined) rmSync(this.warmMarker, { force: true });
+    this.markerWritten = false;
   }
 
   recover(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
