@@ -39,6 +39,7 @@ export interface DaemonOptions {
   debug: boolean;
 }
 
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 /** If jobs do not end this long after SIGKILL, the daemon exits anyway. */
 const FORCE_EXIT_MS = 3000;
 /** Runtime API requests per execution: a burst, then this many per minute. */
@@ -60,6 +61,11 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     process.stdout.write(`Cronium daemon already running (pid ${lock.pid}, home ${paths.root})\n`);
     return false;
   }
+  // From here the pid file is ours: a stop signal must not kill the daemon before it can release
+  // it. One that comes while the daemon starts is held, and honoured once it serves.
+  let onStopSignal = (signal: string): void => void (heldSignal ??= signal);
+  let heldSignal: string | undefined;
+  for (const signal of STOP_SIGNALS) process.on(signal, (s) => onStopSignal(s));
   const logger = openFileLogger(paths.daemonLog, { echo: options.echoLog, debug: options.debug });
   installCrashGuards(logger);
   const startedAt = Date.now();
@@ -190,10 +196,6 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     })();
     return stopping;
   };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.on(signal, () => void shutdown(signal));
-  }
-
   try {
     await server.listen(paths.socket);
   } catch (e) {
@@ -202,6 +204,11 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     throw e;
   }
   logger.info(`ready: pid ${process.pid}, home ${paths.root}, protocol ${PROTOCOL_VERSION}, version ${daemonVersion}`);
+  onStopSignal = (signal) => void shutdown(signal);
+  if (heldSignal !== undefined) {
+    void shutdown(`${heldSignal} (received while starting)`);
+    return true;
+  }
   queue.pump(); // jobs queued before the last stop
   retention.start();
   return true;

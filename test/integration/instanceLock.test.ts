@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonProcess, ROOT } from '../helpers/daemonProcess';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
@@ -70,6 +70,24 @@ describe('one daemon per home', function () {
         const client = await winner.connect();
         client.close();
         assert.equal(await winner.stop(), 0);
+      } finally {
+        removeHome(home);
+      }
+    }
+  });
+
+  it('exits 0 and frees the home when stopped while it is still starting', async function () {
+    for (let round = 0; round < 5; round++) {
+      const home = makeTempHome();
+      try {
+        const daemon = DaemonProcess.launch(home);
+        const pidFile = join(home, 'daemon.pid');
+        // The earliest moment the home is taken: the pid file names this daemon.
+        await waitFor('the pid file', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(daemon.pid), 15_000, 1);
+        assert.equal(await daemon.stop(), 0, daemon.stderr);
+        assert.equal(existsSync(pidFile), false, 'the pid file is released');
+        const next = await DaemonProcess.start(home);
+        assert.equal(await next.stop(), 0);
       } finally {
         removeHome(home);
       }
