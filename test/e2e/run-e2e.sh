@@ -17,16 +17,8 @@ export XDG_CONFIG_HOME=$W/xdg/config XDG_DATA_HOME=$W/xdg/data XDG_CACHE_HOME=$W
 HOME_DIR=$W/home
 # The extension host inherits TMPDIR: the suites' temp homes land in $W and are cleaned up with it.
 export TMPDIR=$W/tmp
-mkdir -p "$W/ws" "$W/ud/User" "$HOME_DIR" "$TMPDIR"
-printf 'print("hello from python")\nprint("second line")\n' > "$W/ws/hello.py"
-printf 'echo before\necho oops >&2\nexit 3\n' > "$W/ws/fail.sh"
-printf 'echo sleeping\nsleep 120\n' > "$W/ws/sleep.sh"
-printf 'read -p "name? " n\necho "hi $n"\n' > "$W/ws/ask.sh"
-# Local target keeps the scenario independent of runtime images; the container path has its own tests.
-cat > "$W/ud/User/settings.json" <<JSON
-{ "cronium.home": "$HOME_DIR", "cronium.defaultTarget": "local", "workbench.startupEditor": "none",
-  "terminal.integrated.gpuAcceleration": "off" }
-JSON
+mkdir -p "$TMPDIR"
+"$HERE/make-workspace.sh" "$W"
 "$NODE" "$CS" --config /dev/null --user-data-dir "$W/ud" --extensions-dir "$W/ex" --install-extension "$ROOT/cronium.vsix" || { echo "e2e: code-server could not install the .vsix" >&2; exit 1; }
 cleanup() {
   kill -- -"$(cat "$W/ud/code-server.pid")" 2>/dev/null || true
@@ -43,12 +35,7 @@ rc=0
 node "$HERE/ui.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$HOME_DIR" "$HERE/artifacts" || rc=$?
 echo "ui scenario exit code: $rc (scratch $W)"
 # Mocha inside the extension host, loaded as extensionDevelopmentPath=$ROOT (same dist/ as the .vsix).
-# The compiled suite goes under node_modules/.cache: there `require('mocha')` resolves from the repo,
-# and lint/tsc/git already skip it.
-SUITE=$ROOT/node_modules/.cache/cronium-e2e/suite
-rm -rf "$SUITE"
-(cd "$ROOT" && npx esbuild test/e2e/suite/*.ts --bundle --platform=node --target=node20 --format=cjs \
-  --external:vscode --external:mocha --outdir="$SUITE" --log-level=warning)
+SUITE=$("$HERE/build-suite.sh")
 trc=0
 (cd "$HERE" && FULL_LOG="$W/ext-tests-full.log" SHOT="$HERE/artifacts/6-extension-tests.png" \
   node run-ext-tests.js "http://127.0.0.1:$PORT" "$ROOT" "$SUITE" "$W/ws") || trc=$?

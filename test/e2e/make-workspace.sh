@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The scratch workspace and user settings every e2e run opens: make-workspace.sh <scratch dir>.
+# Creates <dir>/ws (scripts the scenarios run), <dir>/ud/User/settings.json and <dir>/home (cronium.home).
+set -euo pipefail
+W=$1
+mkdir -p "$W/ws" "$W/ud/User" "$W/home"
+printf 'print("hello from python")\nprint("second line")\n' > "$W/ws/hello.py"
+printf 'echo before\necho oops >&2\nexit 3\n' > "$W/ws/fail.sh"
+printf 'echo sleeping\nsleep 120\n' > "$W/ws/sleep.sh"
+printf 'read -p "name? " n\necho "hi $n"\n' > "$W/ws/ask.sh"
+# Local target keeps the scenario independent of runtime images; the container path has its own tests.
+cat > "$W/ud/User/settings.json" <<JSON
+{ "cronium.home": "$W/home", "cronium.defaultTarget": "local", "workbench.startupEditor": "none",
+  "terminal.integrated.gpuAcceleration": "off" }
+JSON
