@@ -180,6 +180,7 @@ export class JobQueue {
       }
       const pending = new Map(lost.map((job) => [job.id, new JobRun(job, this.runDeps(), { seq: job.logLines, bytes: job.storedBytes })]));
       let recovered: RecoveredExecution[];
+      let failure: string | undefined;
       try {
         recovered = await executor.recover(
           lost.map((job) => ({ jobId: job.id, containerId: job.containerId, pid: job.pid, pidStart: job.pidStart, storedBytes: job.storedBytes })),
@@ -187,7 +188,8 @@ export class JobQueue {
         );
       } catch (e) {
         // E.g. the Docker engine is down: its jobs cannot be found again, so they are given up.
-        this.deps.logger.warn(`recovering ${kind} jobs failed: ${coerceError(e).message}`);
+        failure = coerceError(e).message;
+        this.deps.logger.warn(`recovering ${kind} jobs failed: ${failure}`);
         recovered = [];
       }
       for (const outcome of recovered) {
@@ -204,7 +206,7 @@ export class JobQueue {
         this.watch(run);
         run.attach(execution);
       }
-      for (const run of pending.values()) this.lose(run.job);
+      for (const run of pending.values()) this.lose(run.job, failure);
     }
   }
 
@@ -341,8 +343,9 @@ export class JobQueue {
     this.pump();
   }
 
-  private lose(job: JobRecord): void {
-    const message = 'The daemon stopped while this job ran';
+  /** Records a job the daemon lost track of; `why` says why it could not be found again, if it was looked for. */
+  private lose(job: JobRecord, why?: string): void {
+    const message = why === undefined ? 'The daemon stopped while this job ran' : `The daemon stopped while this job ran, and could not find it again: ${why}`;
     this.deps.logger.warn(`job ${job.id} was ${job.status} when the daemon stopped: recorded failed (daemon_lost)`);
     this.finishWithoutRun(job, 'failed', message, { kind: 'daemon_lost', message });
   }

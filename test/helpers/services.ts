@@ -21,8 +21,13 @@ export function dockerSocketPath(): string {
 
 /** GETs a Docker Engine API path over the engine's unix socket. */
 export function dockerGet(path: string): Promise<{ status: number; body: string }> {
+  return dockerRequest('GET', path);
+}
+
+/** Calls the Docker Engine API over the engine's unix socket (no body). */
+export function dockerRequest(method: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: dockerSocketPath(), path, timeout: 5000 }, (res) => {
+    const req = request({ socketPath: dockerSocketPath(), method, path, timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));

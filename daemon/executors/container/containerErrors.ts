@@ -1,6 +1,7 @@
 /** Why a container job could not run, as a code the queue and clients can branch on. */
 export type ContainerErrorCode =
   | 'docker_unreachable'
+  | 'docker_timeout'
   | 'image_missing'
   | 'no_network_pool'
   | 'sidecar_failed'

@@ -14,10 +14,11 @@ import { dockerReason, dockerStatus } from './containerErrors';
 import { recoverContainers } from './containerRecovery';
 import { ContainerRun, type RunContext } from './containerRun';
 import { DEFAULT_CONTAINER_OPTIONS } from './containerSpecs';
+import { engineTimeout, withinDeadline } from './deadline';
 import { describeDocker, dockerFromEnv, engineError } from './dockerHost';
 import { type ExecutorLogger, silentLogger } from './executorLogger';
 import { newSlotId } from './containerSpecs';
-import { startFresh, runInSlot } from './slot';
+import { prepareSlot, startInSlot, type Slot } from './slot';
 import { WarmPool, warmable } from './warmPool';
 
 /** Image names by runtime, plus the sidecar's. */
@@ -40,6 +41,11 @@ export interface ContainerExecutorOptions {
   logger?: ExecutorLogger;
   /** Bound on removing a job's resources before `done` resolves anyway (default 20 s). */
   cleanupTimeoutMs?: number;
+  /**
+   * Bound on setting a job up (network, relay, container) and on finding lost jobs again after a
+   * restart; default $CRONIUM_DOCKER_SETUP_TIMEOUT_MS, else 60 s.
+   */
+  setupTimeoutMs?: number;
   /** How long an `available()` answer is reused (default 5 s). */
   availabilityTtlMs?: number;
   /**
@@ -59,6 +65,12 @@ export interface ContainerExecutorOptions {
 type Availability = { ok: true } | { ok: false; reason: string };
 
 const PING_TIMEOUT_MS = 3000;
+const DEFAULT_SETUP_TIMEOUT_MS = 60_000;
+
+function setupTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.CRONIUM_DOCKER_SETUP_TIMEOUT_MS);
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_SETUP_TIMEOUT_MS;
+}
 
 /**
  * Runs each job in a locked-down container on a network of its own, with a sidecar that relays the
@@ -86,6 +98,7 @@ export class ContainerExecutor implements Executor {
       runtimeApi: options.runtimeApi,
       logger: options.logger ?? silentLogger,
       cleanupTimeoutMs: options.cleanupTimeoutMs ?? 20_000,
+      setupTimeoutMs: options.setupTimeoutMs ?? setupTimeoutFromEnv(),
     };
     this.images = options.images;
     this.daemonId = options.daemonId;
@@ -112,16 +125,14 @@ export class ContainerExecutor implements Executor {
     const sidecarImage = this.images('sidecar');
     const warm = this.warmSlots() && warmable(options);
     const key = { runtime: spec.runtime, jobImage, sidecarImage };
-    void (async () => {
+    const acquire = async (gaveUp: () => boolean): Promise<Slot> => {
       await this.recovering.catch(() => undefined);
       const slot = warm ? await this.pool.take(key) : undefined;
-      if (slot !== undefined) {
-        await runInSlot(run, slot, spec, hooks);
-      } else {
-        const owner = { daemonId: this.daemonId, slotId: newSlotId(), jobId: spec.jobId, runtime: spec.runtime };
-        await startFresh(run, { ctx: this.ctx, owner, jobImage, sidecarImage, options }, spec, hooks);
-      }
-    })();
+      if (slot !== undefined) return slot;
+      const owner = { daemonId: this.daemonId, slotId: newSlotId(), jobId: spec.jobId, runtime: spec.runtime };
+      return prepareSlot({ ctx: this.ctx, owner, jobImage, sidecarImage, options, stopRequested: gaveUp }, run.resources);
+    };
+    void startInSlot(run, this.ctx, acquire, spec, hooks);
     // Once the job is over, the next job of this runtime is given a slot ready to take.
     if (warm) {
       void run.done.then(() => {
@@ -157,17 +168,11 @@ export class ContainerExecutor implements Executor {
 
   private async checkAvailability(): Promise<Availability> {
     const { docker } = this.ctx;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
-      });
-      await Promise.race([docker.ping(), timeout]);
+      await withinDeadline(docker.ping(), PING_TIMEOUT_MS, () => engineTimeout(docker, 'answer', PING_TIMEOUT_MS));
     } catch (e) {
       if (dockerStatus(e) === undefined) return { ok: false, reason: engineError(docker, e).message };
       return { ok: false, reason: `Docker at ${describeDocker(docker)} is not ready (${dockerReason(e)})` };
-    } finally {
-      clearTimeout(timer);
     }
     const kinds: Array<Runtime | 'sidecar'> = ['bash', 'python', 'node', 'sidecar'];
     const missing = await Promise.all(kinds.map((kind) => this.imageMissing(this.images(kind))));

@@ -12,6 +12,7 @@ import {
   networkSummarySchema,
   parseDocker,
 } from './dockerSchemas';
+import { engineTimeout, withinDeadline } from './deadline';
 import { engineError } from './dockerHost';
 import { removeContainer, removeNetwork } from './jobCleanup';
 import { deliverLogTail, deliverOutput } from './outputStream';
@@ -30,7 +31,9 @@ export async function recoverContainers(
   lost: LostExecution[],
   hooksFor: (jobId: string) => ExecutionHooks,
 ): Promise<RecoveredExecution[]> {
-  const { containers, networks } = await listDaemonResources(ctx.docker, daemonId);
+  const { containers, networks } = await withinDeadline(listDaemonResources(ctx.docker, daemonId), ctx.setupTimeoutMs, () =>
+    engineTimeout(ctx.docker, 'list the containers of lost jobs', ctx.setupTimeoutMs),
+  );
   const claimed = new Set<string>();
   const results = await Promise.all(
     lost.map((execution) => {
@@ -90,7 +93,9 @@ async function recoverOne(
   }
   try {
     const container = ctx.docker.getContainer(job.Id);
-    const logs = await container.logs({ follow: true, stdout: true, stderr: true, since: 0 });
+    const logs = await withinDeadline(container.logs({ follow: true, stdout: true, stderr: true, since: 0 }), ctx.setupTimeoutMs, () =>
+      engineTimeout(ctx.docker, "stream a lost job's output", ctx.setupTimeoutMs),
+    );
     const onOutput = hooks.onOutput.bind(hooks);
     const output = deliverOutput(ctx.docker, logs, onOutput, lost.storedBytes);
     const waitResult = container.wait();
@@ -113,9 +118,8 @@ async function recoverOne(
 /** Attaches to the running relay again and has it repeat the requests the old daemon never answered. */
 async function relinkSidecar(ctx: RunContext, run: ContainerRun, sidecarId: string): Promise<void> {
   try {
-    const stream = await ctx.docker
-      .getContainer(sidecarId)
-      .attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    const attaching = ctx.docker.getContainer(sidecarId).attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    const stream = await withinDeadline(attaching, ctx.setupTimeoutMs, () => engineTimeout(ctx.docker, 'attach to a sidecar', ctx.setupTimeoutMs));
     run.linkSidecar(stream, false).resync();
   } catch (e) {
     ctx.logger.warn(`runtime API of ${run.jobId} stays unreachable: its sidecar could not be re-attached (${coerceError(e).message})`);

@@ -17,6 +17,11 @@ export interface RunContext {
   logger: ExecutorLogger;
   /** Bound on removing a job's containers and network before `done` resolves anyway. */
   cleanupTimeoutMs: number;
+  /**
+   * Bound on the engine calls before a job runs (setup, or finding a lost job's container again): an
+   * engine that accepts requests and never answers fails the job instead of leaving it running.
+   */
+  setupTimeoutMs: number;
 }
 
 /** After the container exited, how long its output may take to drain before cleanup goes ahead. */
@@ -41,6 +46,9 @@ export class ContainerRun implements Execution {
   private stopping: Promise<void> | undefined;
   private sidecarRemoval: Promise<void> | undefined;
   private resolveDone: (result: ExecutionResult) => void = () => undefined;
+  /** Resolves at the first stop(): setup that is still waiting on the engine stops waiting. */
+  readonly stopped: Promise<void>;
+  private resolveStopped: () => void = () => undefined;
   /** Milestones for the debug log line that says where a job's time went. */
   private readonly times: { created: number; running?: number; exited?: number } = { created: Date.now() };
 
@@ -50,6 +58,7 @@ export class ContainerRun implements Execution {
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.cleaned = new Promise((resolve) => (this.resolveCleaned = resolve));
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
   /** True once stop() was called: setup checks it between steps and gives up instead of starting the job. */
@@ -60,6 +69,7 @@ export class ContainerRun implements Execution {
   stop(graceMs: number): void {
     const first = this.stopGraceMs === undefined;
     this.stopGraceMs = Math.min(graceMs, this.stopGraceMs ?? graceMs);
+    this.resolveStopped();
     // A second, harder stop (grace 0 at daemon shutdown) kills at once, even while a graceful stop waits.
     if (this.container !== undefined && (first || graceMs === 0)) this.stopContainer(this.container, graceMs);
   }

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { coerceError } from '../../errors';
 import type { LogStream } from '../../protocol/dto';
 import type { ContainerOptions, ExecutionHooks, ExecutionSpec } from '../executor';
 import { ContainerError, dockerReason, dockerStatus, imageMissing } from './containerErrors';
@@ -12,8 +13,9 @@ import {
   type SlotNames,
   type SlotOwner,
 } from './containerSpecs';
+import { deadline, engineTimeout } from './deadline';
 import { engineError } from './dockerHost';
-import type { JobResources } from './jobCleanup';
+import { removeJobResources, type JobResources } from './jobCleanup';
 import { deliverOutput, type Delivery } from './outputStream';
 import { SidecarLink } from './sidecarLink';
 
@@ -120,20 +122,53 @@ export async function runInSlot(run: ContainerRun, slot: Slot, spec: ExecutionSp
   await run.finish(slot.waitResult, slot.output);
 }
 
+/** After a stop, how long setup that is under way may take to give up by itself before the run stops waiting. */
+const STOPPED_SETUP_GRACE_MS = 3000;
+
 /**
- * Prepares a slot for `spec` alone and runs it there. Resolves when the run's `done` is settled; never
- * rejects. A job whose setup failed never "started": it failed to start (spawnError).
+ * Runs `spec` in the slot `acquire` makes or finds, once it is ready. Resolves when the run's `done` is
+ * settled; never rejects. A job whose setup failed never "started": it failed to start (spawnError). Setup
+ * is bounded by `ctx.setupTimeoutMs`, and a stop ends the run even while the engine keeps a setup call
+ * waiting: whatever that setup still makes is removed once it settles. `acquire` is told when the run gave up.
  */
-export async function startFresh(run: ContainerRun, input: Omit<SlotInput, 'stopRequested'>, spec: ExecutionSpec, hooks: ExecutionHooks): Promise<void> {
-  let slot: Slot;
-  try {
-    slot = await prepareSlot({ ...input, stopRequested: () => run.stopRequested }, run.resources);
-  } catch (e) {
-    if (e instanceof StoppedDuringSetup) await run.abandon();
-    else await run.fail(e);
+export async function startInSlot(
+  run: ContainerRun,
+  ctx: RunContext,
+  acquire: (gaveUp: () => boolean) => Promise<Slot>,
+  spec: ExecutionSpec,
+  hooks: ExecutionHooks,
+): Promise<void> {
+  let gaveUp = false;
+  const acquiring = acquire(() => gaveUp || run.stopRequested);
+  const limit = deadline(ctx.setupTimeoutMs);
+  const grace = run.stopped.then(() => deadline(STOPPED_SETUP_GRACE_MS).expired);
+  const outcome = await Promise.race([
+    acquiring.then(
+      (slot) => ({ slot }),
+      (error: unknown) => ({ error, settled: true }),
+    ),
+    grace.then(() => ({ error: new StoppedDuringSetup(), settled: false })),
+    limit.expired.then(() => ({ error: engineTimeout(ctx.docker, 'set up the job\'s containers', ctx.setupTimeoutMs), settled: false })),
+  ]);
+  limit.cancel();
+  if ('slot' in outcome) {
+    await runInSlot(run, outcome.slot, spec, hooks);
     return;
   }
-  await runInSlot(run, slot, spec, hooks);
+  if (!outcome.settled) {
+    gaveUp = true;
+    ctx.logger.warn(`setup of ${spec.jobId} given up (${coerceError(outcome.error).message}); what it still makes will be removed`);
+    // The run's own cleanup removes what exists now; this removes what the engine makes after.
+    void acquiring.then(
+      (slot) => {
+        slot.output.cancel();
+        return removeJobResources(ctx.docker, slot.resources, ctx.logger, ctx.cleanupTimeoutMs);
+      },
+      () => removeJobResources(ctx.docker, run.resources, ctx.logger, ctx.cleanupTimeoutMs),
+    );
+  }
+  if (outcome.error instanceof StoppedDuringSetup || run.stopRequested) await run.abandon();
+  else await run.fail(outcome.error);
 }
 
 async function startSidecar(input: SlotInput, names: SlotNames, network: Promise<void>, resources: JobResources): Promise<SidecarLink> {

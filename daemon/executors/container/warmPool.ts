@@ -3,6 +3,7 @@ import type { Runtime } from '../../protocol/dto';
 import type { RunContext } from './containerRun';
 import { DEFAULT_CONTAINER_OPTIONS, newSlotId } from './containerSpecs';
 import { removeJobResources, type JobResources } from './jobCleanup';
+import { engineTimeout, withinDeadline } from './deadline';
 import { prepareSlot, StoppedDuringSetup, type Slot } from './slot';
 
 /** What a warm slot is made for: jobs with the default limits, no network, and these images. */
@@ -72,17 +73,37 @@ export class WarmPool {
     entry.slot = (async () => {
       await this.ready();
       if (this.closed) return undefined;
-      return prepareSlot(
+      let gaveUp = false;
+      let settled = false;
+      const preparing = prepareSlot(
         {
           ctx: this.ctx,
           owner: { daemonId: this.daemonId, slotId: newSlotId(), runtime: key.runtime },
           jobImage: key.jobImage,
           sidecarImage: key.sidecarImage,
           options: DEFAULT_CONTAINER_OPTIONS,
-          stopRequested: () => this.closed,
+          stopRequested: () => this.closed || gaveUp,
         },
         resources,
       );
+      void preparing.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      const limit = this.ctx.setupTimeoutMs;
+      try {
+        return await withinDeadline(preparing, limit, () => engineTimeout(this.ctx.docker, `make a warm ${key.runtime} slot`, limit));
+      } catch (e) {
+        if (!settled) {
+          // The engine may still make the rest of the slot: remove it once it does.
+          gaveUp = true;
+          void preparing.then(
+            (slot) => slot.output.cancel(),
+            () => undefined,
+          ).finally(() => this.remove(entry));
+        }
+        throw e;
+      }
     })().then(
       (slot) => {
         if (slot !== undefined && list.includes(entry)) {

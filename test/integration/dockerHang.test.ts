@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { DaemonClient } from '../../daemon/cli/client';
+import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
+import { cronium } from '../helpers/cli';
+import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
+import { leftovers, strayResources } from '../helpers/dockerLeftovers';
+import { dockerProblem, dockerRequest, requireService } from '../helpers/services';
+import { startStallingEngine, type StallingEngine } from '../helpers/stallingEngine';
+import { makeTempHome, removeHome } from '../helpers/tempHome';
+import { waitFor } from '../helpers/wait';
+
+/** The daemon's bound on setting a job up, shortened for these tests (default 60 s). */
+const SETUP_TIMEOUT_MS = 6000;
+const CREATE = /^POST \S*\/containers\/create/;
+const LIST = /^GET \S*\/containers\/json/;
+
+describe('container jobs on a Docker engine that hangs', function () {
+  this.timeout(120_000);
+  let home: string;
+  let engine: StallingEngine;
+  let daemon: DaemonProcess | undefined;
+  let client: DaemonClient | undefined;
+  const daemonId = () => createHash('sha256').update(home).digest('hex').slice(0, 16);
+
+  async function startDaemon(): Promise<DaemonClient> {
+    daemon = await DaemonProcess.start(home, { CRONIUM_DOCKER_SETUP_TIMEOUT_MS: String(SETUP_TIMEOUT_MS) });
+    client = await daemon.connect();
+    return client;
+  }
+
+  before(async function () {
+    requireService(this, 'Docker', await dockerProblem());
+    home = makeTempHome();
+    engine = await startStallingEngine(join(home, 'engine.sock'), CREATE);
+    await startDaemon();
+    const set = await cronium(home, ['settings', 'set', 'dockerHost', engine.socketPath]);
+    assert.equal(set.code, 0, set.stderr);
+  });
+
+  after(async function () {
+    client?.close();
+    await daemon?.stop();
+    await engine?.close();
+    // Whatever a failed test left on the engine, by this home's label.
+    const left = home === undefined ? { containers: [], networks: [] } : await leftovers(`cronium.daemon=${daemonId()}`);
+    for (const id of left.containers) await dockerRequest('DELETE', `/containers/${id}?force=1`);
+    for (const id of left.networks) await dockerRequest('DELETE', `/networks/${id}`);
+    if (home !== undefined) removeHome(home);
+  });
+
+  it('fails a job whose containers the engine never creates, says why, and leaves nothing behind', async function () {
+    const started = Date.now();
+    const result = await runToEnd(client as DaemonClient, { content: 'echo never\n', runtime: 'bash', target: 'container' });
+    const elapsed = Date.now() - started;
+    assert.equal(result.job.status, 'failed');
+    assert.match(
+      result.job.lastError ?? '',
+      /^Docker at \S+engine\.sock did not set up the job's containers within 6 s — is the engine overloaded or hung\?/,
+    );
+    assert.equal(result.job.error?.kind, 'spawn_failed');
+    assert.equal(result.stdout, '');
+    assert.ok(engine.stalled >= 2, `the engine held the creates (${engine.stalled})`);
+    assert.ok(elapsed >= SETUP_TIMEOUT_MS && elapsed < SETUP_TIMEOUT_MS + 10_000, `failed after ${elapsed} ms`);
+    // After the job, the daemon makes two warm slots: their creates hang too (2 per slot), and their
+    // networks exist meanwhile. The slots are given up after the same bound, and all is removed.
+    await waitFor('the warm slots\' creates to be held', () => engine.stalled >= 6, 20_000);
+    await waitFor('the warm slots\' networks', async () => (await leftovers(`cronium.daemon=${daemonId()}`)).networks.length === 2, 20_000);
+    assert.deepEqual(await strayResources(daemonId(), 30_000), []);
+    assert.deepEqual(await leftovers(`cronium.daemon=${daemonId()}`), { containers: [], networks: [] });
+    // The rest of the suite makes no warm slots: a job would first wait for the one being made.
+    const off = await cronium(home, ['settings', 'set', 'warmContainers', 'false']);
+    assert.equal(off.code, 0, off.stderr);
+  });
+
+  it('cancels a job that waits on the engine without waiting for the setup bound', async function () {
+    const before = engine.stalled;
+    const { job } = await (client as DaemonClient).connection.sendRequest(RunJobRequest, {
+      content: 'echo never\n',
+      runtime: 'bash',
+      target: 'container',
+    });
+    await waitFor('the engine to hold the job\'s creates', () => engine.stalled > before, 20_000);
+    const asked = Date.now();
+    const cancelled = await (client as DaemonClient).connection.sendRequest(CancelJobRequest, { id: job.id });
+    const took = Date.now() - asked;
+    assert.equal(cancelled.status, 'cancelled');
+    assert.ok(took < SETUP_TIMEOUT_MS, `cancelled after ${took} ms`);
+    assert.deepEqual(await strayResources(daemonId(), 30_000), []);
+  });
+
+  it('runs container jobs again once the engine answers, in the same daemon', async function () {
+    engine.release();
+    const result = await runToEnd(client as DaemonClient, { content: 'echo back\n', runtime: 'bash', target: 'container' });
+    assert.equal(result.job.status, 'succeeded', result.job.lastError ?? '');
+    assert.equal(result.stdout, 'back\n');
+  });
+
+  it('starts serving after a restart even when the engine never lists the containers of a lost job', async function () {
+    const c = client as DaemonClient;
+    const { job } = await c.connection.sendRequest(RunJobRequest, { content: 'echo up\nsleep 60\n', runtime: 'bash', target: 'container' });
+    await waitFor('the job to print', async () => (await getJob(c, job.id)).logLines > 0, 30_000);
+    c.close();
+    await (daemon as DaemonProcess).kill9();
+    await engine.close();
+    engine = await startStallingEngine(join(home, 'engine.sock'), LIST);
+
+    const restarted = Date.now();
+    const next = await startDaemon();
+    const took = Date.now() - restarted;
+    assert.ok(took < SETUP_TIMEOUT_MS + 10_000, `serving after ${took} ms`);
+    const lost = await getJob(next, job.id);
+    assert.equal(lost.status, 'failed');
+    assert.equal(lost.error?.kind, 'daemon_lost');
+    assert.match(lost.lastError ?? '', /could not find it again: Docker at \S+ did not list the containers of lost jobs within 6 s/);
+    assert.ok(engine.stalled >= 1, 'the engine held the list');
+    // The daemon answers everything else meanwhile: a host job runs.
+    const local = await runToEnd(next, { content: 'echo local\n', runtime: 'bash', target: 'local' });
+    assert.equal(local.stdout, 'local\n');
+  });
+});
