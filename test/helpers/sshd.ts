@@ -38,7 +38,13 @@ export class TestSshd {
     readonly port: number,
     readonly clientKey: string,
     private readonly child: ChildProcess,
+    private readonly log: () => string,
   ) {}
+
+  /** Logins sshd accepted so far (it logs each to stderr). */
+  get logins(): number {
+    return this.log().split('\n').filter((line) => line.startsWith('Accepted publickey')).length;
+  }
 
   static async start(): Promise<TestSshd> {
     const dir = mkdtempSync(join(tmpdir(), 'cronium-sshd-'));
@@ -72,7 +78,7 @@ export class TestSshd {
     const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const sshd = new TestSshd(dir, port, clientKey, child);
+    const sshd = new TestSshd(dir, port, clientKey, child, () => stderr);
     await waitFor(`sshd on port ${port}`, () => {
       if (child.exitCode !== null) throw new Error(`sshd exited: ${stderr}`);
       return stderr.includes(`Server listening on 127.0.0.1 port ${port}`);

@@ -7,7 +7,7 @@ import { cronium } from '../helpers/cli';
 import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
 import { leftovers, strayResources } from '../helpers/dockerLeftovers';
 import { dockerProblem, dockerRequest, requireService } from '../helpers/services';
-import { startStallingEngine, type StallingEngine } from '../helpers/stallingEngine';
+import { startEngineProxy, type EngineProxy } from '../helpers/engineProxy';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
 import { waitFor } from '../helpers/wait';
 
@@ -19,7 +19,7 @@ const LIST = /^GET \S*\/containers\/json/;
 describe('container jobs on a Docker engine that hangs', function () {
   this.timeout(120_000);
   let home: string;
-  let engine: StallingEngine;
+  let engine: EngineProxy;
   let daemon: DaemonProcess | undefined;
   let client: DaemonClient | undefined;
   const daemonId = () => createHash('sha256').update(home).digest('hex').slice(0, 16);
@@ -33,9 +33,9 @@ describe('container jobs on a Docker engine that hangs', function () {
   before(async function () {
     requireService(this, 'Docker', await dockerProblem());
     home = makeTempHome();
-    engine = await startStallingEngine(join(home, 'engine.sock'), CREATE);
+    engine = await startEngineProxy(join(home, 'engine.sock'), CREATE);
     await startDaemon();
-    const set = await cronium(home, ['settings', 'set', 'dockerHost', engine.socketPath]);
+    const set = await cronium(home, ['settings', 'set', 'dockerHost', engine.address]);
     assert.equal(set.code, 0, set.stderr);
   });
 
@@ -104,7 +104,7 @@ describe('container jobs on a Docker engine that hangs', function () {
     c.close();
     await (daemon as DaemonProcess).kill9();
     await engine.close();
-    engine = await startStallingEngine(join(home, 'engine.sock'), LIST);
+    engine = await startEngineProxy(join(home, 'engine.sock'), LIST);
 
     const restarted = Date.now();
     const next = await startDaemon();

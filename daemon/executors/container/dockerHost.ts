@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
+import { userInfo } from 'node:os';
+import { checkHostKey } from './knownHosts';
 import { errnoCode } from '../../errors';
 import { ContainerError, dockerReason, dockerStatus } from './containerErrors';
 
@@ -11,7 +13,12 @@ export interface DockerEndpoint {
   options: Dockerode.DockerOptions;
   /** `/var/run/docker.sock`, `tcp://host:2375`, `ssh://user@host` … */
   where: string;
+  /** ssh:// only: why the last connection refused the server's host key, if it did. */
+  hostKey?: { problem: string | undefined };
 }
+
+/** The host key state of each ssh:// client made by {@link dockerFromEnv}, for error messages. */
+const hostKeyOf = new WeakMap<Dockerode, { problem: string | undefined }>();
 
 /**
  * Reads a Docker host as users write it (the `cronium.docker.host` setting or `DOCKER_HOST`): a unix socket
@@ -37,15 +44,19 @@ export function dockerEndpoint(host?: string, env: NodeJS.ProcessEnv = process.e
     throw badHost(value);
   }
   if (url.protocol === 'ssh:') {
+    // As ssh does: the local user unless one is given, and only a host whose key known_hosts holds.
+    const username = url.username ? decodeURIComponent(url.username) : userInfo().username;
+    const port = Number(url.port || 22);
+    const check: { problem: string | undefined } = { problem: undefined };
+    const hostVerifier = (key: Buffer): boolean => {
+      const result = checkHostKey(url.hostname, port, username, key);
+      check.problem = result.ok ? undefined : result.problem;
+      return result.ok;
+    };
     return {
-      options: {
-        protocol: 'ssh',
-        host: url.hostname,
-        port: url.port || 22,
-        username: url.username ? decodeURIComponent(url.username) : undefined,
-        sshOptions: { agent: env.SSH_AUTH_SOCK },
-      },
+      options: { protocol: 'ssh', host: url.hostname, port, username, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } },
       where: `ssh://${url.username ? `${url.username}@` : ''}${url.host}`,
+      hostKey: check,
     };
   }
   if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
@@ -61,18 +72,22 @@ export function dockerEndpoint(host?: string, env: NodeJS.ProcessEnv = process.e
 
 /** A dockerode client for `host` (else `DOCKER_HOST`, else the default socket). */
 export function dockerFromEnv(host?: string): Dockerode {
-  return new Dockerode(dockerEndpoint(host).options);
+  const endpoint = dockerEndpoint(host);
+  const docker = new Dockerode(endpoint.options);
+  if (endpoint.hostKey !== undefined) hostKeyOf.set(docker, endpoint.hostKey);
+  return docker;
 }
 
 /** Where a client made by {@link dockerFromEnv} (or by hand) talks to, for messages. */
 export function describeDocker(docker: Dockerode): string {
   const modem: unknown = docker.modem;
   if (typeof modem !== 'object' || modem === null) return 'the Docker engine';
-  const fields = modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
+  const fields = modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown; username?: unknown };
   if (typeof fields.socketPath === 'string') return fields.socketPath;
   if (typeof fields.host === 'string') {
     const scheme = fields.protocol === 'ssh' ? 'ssh' : fields.protocol === 'https' ? 'https' : 'tcp';
-    return `${scheme}://${fields.host}${fields.port ? `:${String(fields.port)}` : ''}`;
+    const user = scheme === 'ssh' && typeof fields.username === 'string' ? `${fields.username}@` : '';
+    return `${scheme}://${user}${fields.host}${fields.port ? `:${String(fields.port)}` : ''}`;
   }
   return DEFAULT_SOCKET;
 }
@@ -82,6 +97,11 @@ export function engineError(docker: Dockerode, e: unknown): ContainerError {
   if (ContainerError.is(e)) return e;
   if (dockerStatus(e) === undefined) {
     const where = describeDocker(docker);
+    // ssh2 says only "Host denied (verification failed)"; the verifier knows why.
+    const hostKeyProblem = hostKeyOf.get(docker)?.problem;
+    if (hostKeyProblem !== undefined && e instanceof Error && e.message.includes('verification failed')) {
+      return new ContainerError('docker_unreachable', `Docker at ${where} refused: ${hostKeyProblem}`, { cause: e });
+    }
     const why =
       errnoCode(e) === 'EACCES'
         ? `Permission denied on ${where} — add your user to the docker group or set cronium.docker.host`

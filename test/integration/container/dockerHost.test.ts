@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { userInfo } from 'node:os';
 import { ContainerError } from '../../../daemon/executors/container/containerErrors';
 import { describeDocker, dockerEndpoint, dockerFromEnv } from '../../../daemon/executors/container/dockerHost';
 
@@ -12,11 +13,14 @@ describe('container executor: Docker host setting', function () {
       options: { protocol: 'http', host: '10.0.0.5', port: '2375' },
       where: 'tcp://10.0.0.5:2375',
     });
-    assert.deepEqual(dockerEndpoint('ssh://deploy@build.example:2222', env), {
-      options: { protocol: 'ssh', host: 'build.example', port: '2222', username: 'deploy', sshOptions: { agent: '/run/agent.sock' } },
-      where: 'ssh://deploy@build.example:2222',
-    });
+    const ssh = dockerEndpoint('ssh://deploy@build.example:2222', env);
+    assert.equal(ssh.where, 'ssh://deploy@build.example:2222');
+    const { sshOptions, ...rest } = ssh.options;
+    assert.deepEqual(rest, { protocol: 'ssh', host: 'build.example', port: 2222, username: 'deploy' });
+    assert.equal(sshOptions?.agent, '/run/agent.sock');
+    assert.equal(typeof sshOptions?.hostVerifier, 'function', 'host keys are checked against known_hosts');
     assert.equal(dockerEndpoint('ssh://build.example', env).options.port, 22);
+    assert.equal(dockerEndpoint('ssh://build.example', env).options.username, userInfo().username, 'the local user, as ssh does');
   });
 
   it('names the place in messages, and refuses what it cannot read', function () {
