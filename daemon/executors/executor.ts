@@ -57,6 +57,11 @@ export interface Execution {
    * when stdin is closed (or the process is gone) and nothing was written.
    */
   writeStdin?(data: Buffer | string, eof?: boolean): boolean;
+  /**
+   * Interactive executions only: sets the terminal's size; the program gets SIGWINCH. Returns false
+   * when there is no terminal (any more).
+   */
+  resize?(size: { columns: number; rows: number }): boolean;
 }
 
 /** A job the previous daemon recorded as claimed or running on this executor's target. */

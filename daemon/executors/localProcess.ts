@@ -14,7 +14,7 @@ import type {
   RecoveredExecution,
 } from './executor';
 import { groupAlive, processStartTime, signalGroup } from './processGroup';
-import { PTY_PROGRAM, ptyLaunch, ptySessionOf, signalSession } from './ptyCommand';
+import { PTY_PROGRAM, ptyLaunch, ptySessionOf, resizeSessionTerminal, signalSession } from './ptyCommand';
 import { scriptExtension } from './runtimes';
 import { SpawnerGone, type JobProcess, type Spawner } from './spawner';
 
@@ -111,6 +111,7 @@ export class LocalProcessExecutor implements Executor {
     };
 
     let stopRequested: number | undefined;
+    let ended = false;
     const done = new Promise<ExecutionResult>((resolve) => {
       const cwdProblem = checkDirectory(spec.cwd);
       if (cwdProblem !== undefined) {
@@ -132,6 +133,7 @@ export class LocalProcessExecutor implements Executor {
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let leftoverTimer: NodeJS.Timeout | undefined;
       const finish = (result: ExecutionResult): void => {
+        ended = true;
         clearTimeout(leftoverTimer);
         clearTimeout(stopTimer);
         clearTimeout(discoverTimer);
@@ -187,6 +189,17 @@ export class LocalProcessExecutor implements Executor {
       }
     };
 
+    // Sizes apply one after the other, so the last one asked for is the one the job ends up with.
+    let sizing: Promise<unknown> = Promise.resolve();
+    const applySize = async (size: { columns: number; rows: number }): Promise<void> => {
+      // Right after the start, `script` may not have made the job's session yet.
+      for (let tries = 0; ptySid === undefined && tries < 40 && !ended; tries++) {
+        if (pgid !== undefined) ptySid = ptySessionOf(pgid);
+        if (ptySid === undefined) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      if (ptySid !== undefined && !ended) await resizeSessionTerminal(ptySid, size);
+    };
+
     return {
       done,
       stop,
@@ -197,6 +210,11 @@ export class LocalProcessExecutor implements Executor {
               if (stdin === undefined || stdin.writableEnded || stdin.destroyed) return false;
               if (data.length > 0) stdin.write(data);
               if (eof) stdin.end();
+              return true;
+            },
+            resize: (size: { columns: number; rows: number }): boolean => {
+              if (ended) return false;
+              sizing = sizing.then(() => applySize(size));
               return true;
             },
           }),

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { errnoCode } from '../errors';
 
@@ -37,6 +38,34 @@ export function ptyLaunch(
     // The terminals that show these jobs (VS Code's xterm.js) speak xterm with 256 colours.
     env: { ...env, SHELL: '/bin/sh', TERM: 'xterm-256color' },
   };
+}
+
+/**
+ * Sets the size of the pseudo-terminal that session `sid` runs on, as a terminal emulator would: the
+ * kernel then sends SIGWINCH to the program in its foreground. Resolves false when the session or its
+ * terminal is gone.
+ */
+export async function resizeSessionTerminal(sid: number, size: { columns: number; rows: number }): Promise<boolean> {
+  const tty = controllingPts(sid);
+  if (tty === undefined) return false;
+  return new Promise((resolve) => {
+    execFile('stty', ['-F', tty, 'cols', String(Math.trunc(size.columns)), 'rows', String(Math.trunc(size.rows))], { timeout: 5000 }, (error) =>
+      resolve(error === null),
+    );
+  });
+}
+
+/**
+ * The pseudo-terminal a process has as its controlling terminal (stat field tty_nr: Unix98 ptys have
+ * majors 136–143), whatever it did with its own stdin.
+ */
+function controllingPts(pid: number): string | undefined {
+  const ttyNr = Number(statFields(pid)?.[4]);
+  if (!Number.isInteger(ttyNr) || ttyNr === 0) return undefined;
+  const major = (ttyNr >> 8) & 0xfff;
+  const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
+  if (major < 136 || major > 143) return undefined;
+  return `/dev/pts/${(major - 136) * 256 + minor}`;
 }
 
 /** Fields of /proc/PID/stat after the command name: index 1 is the ppid, index 3 the session id. */

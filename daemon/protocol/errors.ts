@@ -17,6 +17,8 @@ export const ErrorCodes = {
   JobNotActive: 1021,
   /** The job takes no input: it is not interactive, not running, or its stdin was closed. */
   StdinClosed: 1022,
+  /** The job has no terminal to resize: it is not interactive, or no longer running. */
+  NoTerminal: 1023,
   /** No variable has the given key. */
   VariableNotFound: 1025,
   /** The requested execution target is not available on this daemon. */
@@ -41,6 +43,7 @@ export type ErrorKind =
   | 'job_not_found'
   | 'job_not_active'
   | 'stdin_closed'
+  | 'no_terminal'
   | 'variable_not_found'
   | 'target_unavailable'
   | 'runtime_unavailable'

@@ -119,3 +119,15 @@ export interface WriteStdinParams {
  * closed.
  */
 export const WriteStdinRequest = new RequestType<WriteStdinParams, void, ErrorData>('jobs/writeStdin');
+
+/** Params of {@link ResizeTerminalRequest}. */
+export interface ResizeTerminalParams extends TerminalSize {
+  id: string;
+}
+
+/**
+ * Sets the size of a running interactive job's pseudo-terminal, as a terminal emulator does when its
+ * window changes: the program gets SIGWINCH and reads the new size. Fails with `JobNotFound`, or with
+ * `NoTerminal` when the job is not interactive or not running.
+ */
+export const ResizeTerminalRequest = new RequestType<ResizeTerminalParams, void, ErrorData>('jobs/resizeTerminal');

@@ -244,6 +244,26 @@ export class JobQueue {
     }
   }
 
+  /**
+   * Sets the size of an interactive job's terminal: at once when it runs, at its start when it waits.
+   * `NoTerminal` when the job has none (not interactive, or ended).
+   */
+  resizeTerminal(id: string, size: TerminalSize): void {
+    const job = this.deps.jobs.get(id);
+    if (job === undefined) throw jobNotFound(id);
+    const interactive = this.terminals.has(id);
+    const run = this.runs.get(id);
+    const waiting = job.status === 'queued' || (run !== undefined && !run.started);
+    if (!interactive || (!waiting && (run === undefined || !run.resize(size)))) {
+      const why = interactive || isTerminalStatus(job.status) ? `is not running (${job.status})` : 'was not started interactive';
+      throw new CroniumError(ErrorCodes.NoTerminal, 'no_terminal', `Job ${id} has no terminal to resize: it ${why}`, {
+        jobId: id,
+        status: job.status,
+      });
+    }
+    this.terminals.set(id, size);
+  }
+
   /** The job as clients see it; a running job's line count is the live one. */
   dto(job: JobRecord): JobDto {
     const dto = toJobDto(job);

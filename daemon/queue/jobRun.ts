@@ -68,6 +68,16 @@ export class JobRun {
     return this.execution?.writeStdin?.(data, eof) ?? false;
   }
 
+  /** True once the executor took the job (its process may still be starting). */
+  get started(): boolean {
+    return this.execution !== undefined;
+  }
+
+  /** Resizes an interactive job's terminal; false when it has none (not interactive, not started, ended). */
+  resize(size: { columns: number; rows: number }): boolean {
+    return this.execution?.resize?.(size) ?? false;
+  }
+
   private async follow(execution: Execution): Promise<JobRecord> {
     const { jobs } = this.deps;
     const job = this.job;

@@ -10,6 +10,7 @@ import {
   RunJobRequest,
   SubscribeJobsRequest,
   WriteStdinRequest,
+  ResizeTerminalRequest,
 } from '../protocol/jobs';
 import { DaemonStatusRequest, ShutdownRequest, type DaemonStatusResult } from '../protocol/lifecycle';
 import { ReadLogsRequest, SubscribeLogsRequest, UnsubscribeLogsRequest } from '../protocol/logs';
@@ -32,6 +33,7 @@ import {
   getVariableSchema,
   listJobsSchema,
   readLogsSchema,
+  resizeTerminalSchema,
   runJobSchema,
   setVariableSchema,
   subscribeLogsSchema,
@@ -85,6 +87,7 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
   }));
   session.handle(CancelJobRequest, getJobSchema, async ({ id }) => queue.dto(await queue.cancel(id)));
   session.handle(WriteStdinRequest, writeStdinSchema, ({ id, data, eof }) => queue.writeStdin(id, data, eof ?? false));
+  session.handle(ResizeTerminalRequest, resizeTerminalSchema, ({ id, columns, rows }) => queue.resizeTerminal(id, { columns, rows }));
   session.handle(SubscribeJobsRequest, emptySchema, () => {
     session.watchesJobs = true;
   });

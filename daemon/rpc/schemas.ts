@@ -10,6 +10,7 @@ z.config(en());
 const DAY_MS = 24 * 60 * 60 * 1000;
 const jobId = z.string().check(z.regex(/^job_[a-z0-9]{12}$/, 'is not a job id (job_ and 12 letters or digits)'));
 const count = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+const terminalSize = z.strictObject({ columns: count(1, 1000), rows: count(1, 1000) });
 
 export const initializeSchema = z.object({
   token: z.string().check(z.minLength(1), z.maxLength(1024)),
@@ -44,8 +45,10 @@ export const runJobSchema = z.strictObject({
   ),
   image: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
   interactive: z.optional(z.boolean()),
-  terminalSize: z.optional(z.strictObject({ columns: count(1, 1000), rows: count(1, 1000) })),
+  terminalSize: z.optional(terminalSize),
 });
+
+export const resizeTerminalSchema = z.strictObject({ id: jobId, ...terminalSize.shape });
 
 export const writeStdinSchema = z.strictObject({
   id: jobId,

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { GetJobRequest } from '../../daemon/protocol/jobs';
-import { LogsAppendedNotification, LogsEndedNotification, SubscribeLogsRequest } from '../../daemon/protocol/logs';
+import { LogsAppendedNotification, LogsEndedNotification, ReadLogsRequest, SubscribeLogsRequest } from '../../daemon/protocol/logs';
 import type { DaemonClient } from '../daemon/daemonClient';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import { jobOutcome, renderLines } from './jobFormat';
@@ -14,6 +14,9 @@ interface JobChannel {
   atLineStart: boolean;
   following: boolean;
   onEnd?: (job: JobDto) => void;
+  /** While earlier lines are read in: live lines wait here, so the channel stays in order. */
+  pending?: LogLineDto[];
+  backfilled?: Promise<void>;
 }
 
 /** Where {@link JobLogs.stream} delivers a job's lines instead of an output channel. */
@@ -54,7 +57,11 @@ export class JobLogs implements vscode.Disposable {
       this.channels.set(job.id, entry);
       this.trim();
       // A job shown in a terminal is subscribed already; subscribing again would replay its lines there.
-      if (!this.sinks.has(job.id)) {
+      // Its channel gets the lines printed so far from the store, then the live ones.
+      if (this.sinks.has(job.id)) {
+        entry.pending = [];
+        entry.backfilled = this.backfill(job.id, entry, this.lastSeq.get(job.id) ?? 0);
+      } else {
         const client = await this.daemon.require();
         await this.subscribe(client, job.id);
       }
@@ -92,10 +99,29 @@ export class JobLogs implements vscode.Disposable {
     }
     const entry = this.channels.get(jobId);
     if (!entry || lines.length === 0) return;
-    const rendered = renderLines(lines, entry.atLineStart);
-    entry.atLineStart = rendered.atLineStart;
-    entry.channel.append(rendered.text);
     this.lastSeq.set(jobId, lines[lines.length - 1].seq);
+    if (entry.pending !== undefined) entry.pending.push(...lines);
+    else write(entry, lines);
+  }
+
+  /** Fills a channel with the stored lines up to `upTo`, then with the live ones that came meanwhile. */
+  private async backfill(jobId: string, entry: JobChannel, upTo: number): Promise<void> {
+    try {
+      const client = await this.daemon.require();
+      let after = 0;
+      while (after < upTo) {
+        const page = await client.connection.sendRequest(ReadLogsRequest, { jobId, afterSeq: after, limit: 5000 });
+        write(entry, page.lines.filter((line) => line.seq <= upTo));
+        if (page.atEnd || page.lines.length === 0) break;
+        after = page.nextSeq;
+      }
+    } catch {
+      // The daemon went away: the channel shows what arrives from now on.
+    } finally {
+      const live = entry.pending ?? [];
+      entry.pending = undefined;
+      write(entry, live.filter((line) => line.seq > upTo));
+    }
   }
 
   private async ended(client: DaemonClient, jobId: string): Promise<void> {
@@ -108,6 +134,7 @@ export class JobLogs implements vscode.Disposable {
     const entry = this.channels.get(jobId);
     if (!entry || !entry.following) return;
     entry.following = false;
+    await entry.backfilled;
     const job = await client.connection.sendRequest(GetJobRequest, { id: jobId });
     if (!entry.atLineStart) entry.channel.append('\n');
     entry.channel.appendLine(`── ${jobOutcome(job)}`);
@@ -127,6 +154,13 @@ export class JobLogs implements vscode.Disposable {
     for (const entry of this.channels.values()) entry.channel.dispose();
     this.channels.clear();
   }
+}
+
+function write(entry: JobChannel, lines: LogLineDto[]): void {
+  if (lines.length === 0) return;
+  const rendered = renderLines(lines, entry.atLineStart);
+  entry.atLineStart = rendered.atLineStart;
+  entry.channel.append(rendered.text);
 }
 
 function channelName(job: JobDto): string {

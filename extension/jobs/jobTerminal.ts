@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { JobDto, LogLineDto, Target } from '../../daemon/protocol/dto';
-import { CancelJobRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import { UserError } from '../errors';
 import { runtimeForLanguage } from './jobFormat';
@@ -44,6 +44,9 @@ export class JobTerminals {
   }
 }
 
+/** Resizes come in bursts while a panel is dragged: only the size it settles at is sent. */
+const RESIZE_SETTLE_MS = 100;
+
 /** One terminal and the job it runs; the terminal stays open after the job until the user closes it. */
 class TerminalSession implements vscode.Pseudoterminal {
   private readonly writeEmitter = new vscode.EventEmitter<string>();
@@ -57,6 +60,9 @@ class TerminalSession implements vscode.Pseudoterminal {
   private stream: vscode.Disposable | undefined;
   // Keystrokes reach the job in the order typed, one request after the other.
   private input: Promise<void> = Promise.resolve();
+  /** The terminal's size; a change while the job runs is sent once the user stops dragging. */
+  private size: vscode.TerminalDimensions | undefined;
+  private sizeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly daemon: DaemonConnection,
@@ -72,8 +78,28 @@ class TerminalSession implements vscode.Pseudoterminal {
 
   /** The job starts only now: the terminal's size is known and its output has somewhere to go. */
   open(dimensions: vscode.TerminalDimensions | undefined): void {
+    this.size = dimensions;
     const terminalSize = dimensions ? { columns: dimensions.columns, rows: dimensions.rows } : undefined;
     void this.start({ ...this.params, ...(terminalSize ? { terminalSize } : {}) });
+  }
+
+  /** The panel or window was resized: the job's terminal follows, so full-screen programs redraw. */
+  setDimensions(dimensions: vscode.TerminalDimensions): void {
+    this.size = dimensions;
+    clearTimeout(this.sizeTimer);
+    this.sizeTimer = setTimeout(() => void this.sendSize(), RESIZE_SETTLE_MS);
+  }
+
+  private async sendSize(): Promise<void> {
+    const job = this.job;
+    const size = this.size;
+    if (job === undefined || size === undefined || this.ended) return;
+    try {
+      const client = await this.daemon.require();
+      await client.connection.sendRequest(ResizeTerminalRequest, { id: job.id, columns: size.columns, rows: size.rows });
+    } catch {
+      // The job ended meanwhile: nothing to resize.
+    }
   }
 
   private async start(params: RunJobParams): Promise<void> {
@@ -81,6 +107,9 @@ class TerminalSession implements vscode.Pseudoterminal {
       const client = await this.daemon.require();
       const { job } = await client.connection.sendRequest(RunJobRequest, params);
       this.job = job;
+      // Resized while the job was being submitted: it started with the old size.
+      const size = this.size;
+      if (size !== undefined && (size.columns !== params.terminalSize?.columns || size.rows !== params.terminalSize?.rows)) void this.sendSize();
       this.onJob(job);
       this.stream = await this.logs.stream(job.id, {
         lines: (lines) => this.show(lines),
@@ -116,6 +145,7 @@ class TerminalSession implements vscode.Pseudoterminal {
 
   /** Closing the terminal while the job runs cancels it: nobody could answer its prompts any more. */
   close(): void {
+    clearTimeout(this.sizeTimer);
     this.stream?.dispose();
     if (this.job !== undefined && !this.ended) void this.cancel(this.job.id);
     this.writeEmitter.dispose();

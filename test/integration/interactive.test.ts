@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { DaemonClient } from '../../daemon/cli/client';
 import { followJob } from '../../daemon/cli/followJob';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
-import { CancelJobRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
 import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 import { liveGroupMembers, processAlive, waitFor } from '../helpers/wait';
@@ -75,6 +75,45 @@ describe('interactive jobs (Run in Terminal)', function () {
     });
     await live.finished;
     assert.match(live.output(), /^tty\r?\n40 120\r?\n.*256color/m);
+  });
+
+  it('resizes the terminal of a running job: the program gets SIGWINCH and reads the new size', async function () {
+    // Bash traps WINCH and prints the size; Python reads it with os.get_terminal_size after its own signal.
+    const bash = await startInteractive(client, {
+      content: 'trap \'echo "now $(stty size)"\' WINCH\necho "start $(stty size)"\nwhile read -r -t 0.2 line || [ $? -gt 128 ]; do :; done\n',
+      runtime: 'bash',
+      terminalSize: { columns: 80, rows: 24 },
+    });
+    await waitFor('the first size', () => bash.output().includes('start 24 80'));
+    await client.connection.sendRequest(ResizeTerminalRequest, { id: bash.job.id, columns: 132, rows: 43 });
+    await waitFor('the new size', () => bash.output().includes('now 43 132'));
+    await client.connection.sendRequest(ResizeTerminalRequest, { id: bash.job.id, columns: 100, rows: 30 });
+    await waitFor('the next size', () => bash.output().includes('now 30 100'));
+    await client.connection.sendRequest(WriteStdinRequest, { id: bash.job.id, data: '', eof: true });
+    assert.equal((await bash.finished).status, 'succeeded');
+
+    const python = await startInteractive(client, {
+      content:
+        'import os, signal, sys\n' +
+        'signal.signal(signal.SIGWINCH, lambda *_: print("size", *os.get_terminal_size(sys.stdin.fileno()), flush=True))\n' +
+        'print("ready", flush=True)\nsys.stdin.read()\n',
+      runtime: 'python',
+    });
+    await waitFor('python to start', () => python.output().includes('ready'));
+    await client.connection.sendRequest(ResizeTerminalRequest, { id: python.job.id, columns: 90, rows: 20 });
+    await waitFor('the size in python', () => python.output().includes('size 90 20'));
+    await client.connection.sendRequest(WriteStdinRequest, { id: python.job.id, data: '', eof: true });
+    assert.equal((await python.finished).status, 'succeeded');
+  });
+
+  it('refuses to resize a job without a terminal, and one that has ended', async function () {
+    const { job } = await client.connection.sendRequest(RunJobRequest, { content: 'sleep 30\n', runtime: 'bash', target: 'local' });
+    await waitFor('the job to run', async () => (await getJob(client, job.id)).status === 'running');
+    await rejectsWithKind(client.connection.sendRequest(ResizeTerminalRequest, { id: job.id, columns: 100, rows: 30 }), 'no_terminal');
+    await client.connection.sendRequest(CancelJobRequest, { id: job.id });
+    const ended = await runToEnd(client, { content: 'true\n', runtime: 'bash', interactive: true });
+    await rejectsWithKind(client.connection.sendRequest(ResizeTerminalRequest, { id: ended.job.id, columns: 100, rows: 30 }), 'no_terminal');
+    await rejectsWithKind(client.connection.sendRequest(ResizeTerminalRequest, { id: ended.job.id, columns: 0, rows: 30 }), 'invalid_params');
   });
 
   it('passes input to a Python input() and closes stdin on eof', async function () {
