@@ -23,6 +23,7 @@ export function ptyLaunch(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   size: { columns: number; rows: number },
+  program = PTY_PROGRAM,
 ): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   const restoreShell = env.SHELL === undefined ? 'unset SHELL' : `SHELL=${shellQuote(env.SHELL)}; export SHELL`;
   // stty fails quietly if the pty refuses a size; the job still runs at the default 80 × 24.
@@ -32,7 +33,7 @@ export function ptyLaunch(
     `exec ${[command, ...args].map(shellQuote).join(' ')}`,
   ].join('; ');
   return {
-    command: PTY_PROGRAM,
+    command: program,
     // -q no banner, -f flush at once (prompts without newline must reach the user), -e child's exit code.
     args: ['-qfec', line, '/dev/null'],
     // The terminals that show these jobs (VS Code's xterm.js) speak xterm with 256 colours.

@@ -36,9 +36,9 @@ export interface RunJobParams {
   subscribeLogs?: boolean;
   /**
    * Opt-in: the job's stdin stays open for {@link WriteStdinRequest} (otherwise it is closed, as for
-   * scheduled jobs), and a local job runs in a pseudo-terminal, so interactive programs prompt, colour
-   * and line-edit as in a terminal; stdout and stderr then arrive merged on `stdout`. Local target only:
-   * `auto` resolves to `local`, `container` is refused with `TargetUnavailable`.
+   * scheduled jobs), and the job runs in a pseudo-terminal (on the host, or inside its container), so
+   * interactive programs prompt, colour and line-edit as in a terminal; stdout and stderr then arrive
+   * merged on `stdout`. Container jobs started this way never take a warm slot.
    */
   interactive?: boolean;
   /** Interactive jobs: the pseudo-terminal's size at start; default 80 × 24. */

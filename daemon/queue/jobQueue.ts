@@ -83,15 +83,7 @@ export class JobQueue {
       );
     }
     const input = params.inputFromJob === undefined ? params.input : this.outputOf(params.inputFromJob);
-    if (params.interactive && params.target === 'container') {
-      throw new CroniumError(
-        ErrorCodes.TargetUnavailable,
-        'target_unavailable',
-        'Run in Terminal runs on the local target; use --target local',
-      );
-    }
-    // Only the local executor gives a job a terminal, so `auto` means local for interactive jobs.
-    const { target, notice } = await this.deps.registry.resolve(params.interactive ? 'local' : (params.target ?? 'auto'));
+    const { target, notice } = await this.deps.registry.resolve(params.target ?? 'auto');
     this.assertAccepting();
     const env = params.env ?? {};
     const timeoutMs = params.timeoutMs ?? (this.deps.settings().defaultTimeoutMs || null);

@@ -7,7 +7,7 @@ import { UserError } from '../errors';
 import { runtimeForLanguage } from './jobFormat';
 import type { JobLogs } from './jobLogs';
 import type { JobsModel } from './jobsTree';
-import { classifyInput, endsLine, renderTerminalLines, terminalError, terminalFinalLine } from './terminalFormat';
+import { classifyInput, endsLine, renderTerminalLines, terminalError, terminalFinalLine, terminalNotice } from './terminalFormat';
 
 /** Runs editor text as interactive jobs, each in a terminal of its own (Run in Terminal). */
 export class JobTerminals {
@@ -24,14 +24,12 @@ export class JobTerminals {
     const doc = editor.document;
     const runtime = runtimeForLanguage(doc.languageId);
     if (!runtime) throw new UserError(`Cronium runs Bash, Python and JavaScript; this editor is ${doc.languageId}.`);
-    if (this.defaultTarget() === 'container') {
-      void vscode.window.showInformationMessage('Run in Terminal runs on the local target, not in a container.');
-    }
     const fileName = doc.isUntitled ? undefined : basename(doc.fileName);
     const params: RunJobParams = {
       content: doc.getText(),
       runtime,
-      target: 'local',
+      // The same target as Run as Job: in a container (with a terminal inside it) when Docker answers.
+      target: this.defaultTarget(),
       interactive: true,
       name: fileName ?? doc.uri.path,
       ...(fileName ? { fileName } : {}),
@@ -105,8 +103,9 @@ class TerminalSession implements vscode.Pseudoterminal {
   private async start(params: RunJobParams): Promise<void> {
     try {
       const client = await this.daemon.require();
-      const { job } = await client.connection.sendRequest(RunJobRequest, params);
+      const { job, notice } = await client.connection.sendRequest(RunJobRequest, params);
       this.job = job;
+      if (notice) this.writeEmitter.fire(terminalNotice(notice));
       // Resized while the job was being submitted: it started with the old size.
       const size = this.size;
       if (size !== undefined && (size.columns !== params.terminalSize?.columns || size.rows !== params.terminalSize?.rows)) void this.sendSize();

@@ -37,6 +37,11 @@ export function terminalFinalLine(job: JobDto, atLineStart: boolean): string {
 }
 
 /** A one-line error in the terminal (submission failed, input refused). */
+/** A line from Cronium before the job's output, e.g. why `auto` ran it on the host. */
+export function terminalNotice(message: string): string {
+  return `${DIM}${message.replace(/\r?\n/g, '\r\n')}${RESET}\r\n`;
+}
+
 export function terminalError(message: string): string {
   return `${RED}${message.replace(/\r?\n/g, '\r\n')}${RESET}\r\n`;
 }

@@ -5,7 +5,10 @@ import { followJob } from '../../daemon/cli/followJob';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
+import { createHash } from 'node:crypto';
 import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
+import { strayResources } from '../helpers/dockerLeftovers';
+import { dockerProblem, requireService } from '../helpers/services';
 import { liveGroupMembers, processAlive, waitFor } from '../helpers/wait';
 
 /** A running interactive job whose output is collected as it arrives. */
@@ -16,7 +19,7 @@ interface LiveJob {
 }
 
 async function startInteractive(client: DaemonClient, params: RunJobParams): Promise<LiveJob> {
-  const { job } = await client.connection.sendRequest(RunJobRequest, { interactive: true, ...params });
+  const { job } = await client.connection.sendRequest(RunJobRequest, { interactive: true, target: 'local', ...params });
   const lines: LogLineDto[] = [];
   const finished = followJob(client, job.id, (batch) => lines.push(...batch));
   const output = () => lines.map((l) => l.text + (l.partial ? '' : '\n')).join('');
@@ -142,13 +145,6 @@ describe('interactive jobs (Run in Terminal)', function () {
     await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 5000 });
   });
 
-  it('refuses an interactive job on the container target', async function () {
-    await rejectsWithKind(
-      client.connection.sendRequest(RunJobRequest, { content: 'true\n', runtime: 'bash', target: 'container', interactive: true }),
-      'target_unavailable',
-    );
-  });
-
   it('cancels an interactive job: the script, its pty session and what it started are gone', async function () {
     await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 300 });
     try {
@@ -168,5 +164,74 @@ describe('interactive jobs (Run in Terminal)', function () {
     } finally {
       await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 5000 });
     }
+  });
+});
+
+describe('interactive container jobs (Run in Terminal, target container)', function () {
+  this.timeout(60_000);
+  let home: string;
+  let daemon: DaemonProcess;
+  let client: DaemonClient;
+
+  before(async function () {
+    requireService(this, 'Docker', await dockerProblem());
+    ({ home, daemon, client } = await startSuiteDaemon());
+  });
+
+  after(() => stopSuiteDaemon({ home, daemon, client }));
+
+  const inContainer = (params: RunJobParams) => startInteractive(client, { target: 'container', ...params });
+  const daemonId = () => createHash('sha256').update(home).digest('hex').slice(0, 16);
+
+  it('prompts in a terminal inside the container and passes what is typed to a Bash read', async function () {
+    const live = await inContainer({
+      content: '[ -t 0 ] && [ -t 1 ] && echo "tty as $(id -u)"\nstty size\nread -p "name? " n\necho "hi $n"\n',
+      runtime: 'bash',
+      terminalSize: { columns: 100, rows: 30 },
+    });
+    await waitFor('the prompt', () => live.output().includes('name? '), 30_000);
+    assert.match(live.output(), /^tty as 1000\r?\n30 100\r?\n/);
+    await client.connection.sendRequest(WriteStdinRequest, { id: live.job.id, data: 'Ada\n' });
+    const final = await live.finished;
+    assert.equal(final.status, 'succeeded', final.lastError ?? '');
+    assert.equal(final.target, 'container');
+    assert.match(live.output(), /hi Ada\r?\n/);
+  });
+
+  it('keeps what is typed before the job runs, reads end of input, resizes, and cleans up', async function () {
+    const live = await inContainer({
+      content:
+        'import os, signal, sys\n' +
+        'signal.signal(signal.SIGWINCH, lambda *_: print("size", *os.get_terminal_size(0), flush=True))\n' +
+        'name = input("who? ")\nprint("hello", name, flush=True)\ncronium.output({"typed": name})\n' +
+        'print("rest", repr(sys.stdin.read()))\n',
+      runtime: 'python',
+    });
+    // Typed at once, while the container is still being set up: it waits for the job.
+    await client.connection.sendRequest(WriteStdinRequest, { id: live.job.id, data: 'Grace\n' });
+    await waitFor('the greeting', () => live.output().includes('hello Grace'), 30_000);
+    await client.connection.sendRequest(ResizeTerminalRequest, { id: live.job.id, columns: 90, rows: 20 });
+    await waitFor('the new size', () => live.output().includes('size 90 20'), 10_000);
+    await client.connection.sendRequest(WriteStdinRequest, { id: live.job.id, data: '', eof: true });
+    const final = await live.finished;
+    assert.equal(final.status, 'succeeded', final.lastError ?? '');
+    assert.match(live.output(), /rest ''/);
+    assert.deepEqual((await getJob(client, live.job.id)).output, { typed: 'Grace' }, 'the runtime API works from the terminal');
+    await rejectsWithKind(client.connection.sendRequest(WriteStdinRequest, { id: live.job.id, data: 'x' }), 'stdin_closed');
+    assert.deepEqual(await strayResources(daemonId()), []);
+  });
+
+  it('cancels an interactive container job waiting for input', async function () {
+    const live = await inContainer({ content: 'read -p "wait? " x\n', runtime: 'bash' });
+    await waitFor('the prompt', () => live.output().includes('wait? '), 30_000);
+    const cancelled = await client.connection.sendRequest(CancelJobRequest, { id: live.job.id });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(await strayResources(daemonId()), []);
+  });
+
+  it('runs target auto in a container when Docker answers', async function () {
+    const live = await startInteractive(client, { target: 'auto', content: 'echo hi\n', runtime: 'bash' });
+    const final = await live.finished;
+    assert.equal(final.target, 'container');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
-import { classifyInput, endsLine, renderTerminalLines, terminalError, terminalFinalLine } from '../../extension/jobs/terminalFormat';
+import { classifyInput, endsLine, renderTerminalLines, terminalError, terminalFinalLine, terminalNotice } from '../../extension/jobs/terminalFormat';
 
 const line = (text: string, over: Partial<LogLineDto> = {}): LogLineDto => ({ seq: 1, stream: 'stdout', ts: 0, text, ...over });
 const job = (over: Partial<JobDto>): JobDto =>
@@ -35,5 +35,9 @@ describe('job terminal formatting', function () {
 
   it('writes errors red with terminal line breaks', function () {
     assert.equal(terminalError('a\nb'), '\x1b[31ma\r\nb\x1b[0m\r\n');
+  });
+
+  it('writes notices dim, before the job output', function () {
+    assert.equal(terminalNotice('Running on the host: Docker is not reachable'), '\x1b[2mRunning on the host: Docker is not reachable\x1b[0m\r\n');
   });
 });

@@ -123,7 +123,8 @@ export class ContainerExecutor implements Executor {
     const options = spec.container ?? DEFAULT_CONTAINER_OPTIONS;
     const jobImage = options.image ?? this.images(spec.runtime);
     const sidecarImage = this.images('sidecar');
-    const warm = this.warmSlots() && warmable(options);
+    // An interactive job waits for its terminal's first keys on stdin: it is not what warm slots serve.
+    const warm = this.warmSlots() && warmable(options) && spec.interactive === undefined;
     const key = { runtime: spec.runtime, jobImage, sidecarImage };
     const acquire = async (gaveUp: () => boolean): Promise<Slot> => {
       await this.recovering.catch(() => undefined);
@@ -144,7 +145,12 @@ export class ContainerExecutor implements Executor {
         this.pool.fill(key);
       });
     }
-    return { done: run.done, stop: (graceMs) => run.stop(graceMs) };
+    const execution: Execution = { done: run.done, stop: (graceMs) => run.stop(graceMs) };
+    if (spec.interactive !== undefined) {
+      execution.writeStdin = (data, eof) => run.writeStdin(data, eof);
+      execution.resize = (size) => run.resize(size);
+    }
+    return execution;
   }
 
   /** Settles once the work a job leaves behind is over: its sidecar and network removed, warm slots made. */

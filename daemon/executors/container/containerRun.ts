@@ -6,6 +6,7 @@ import type { Execution, ExecutionResult } from '../executor';
 import { ContainerError, dockerStatus } from './containerErrors';
 import { containerInspectSchema, parseDocker, waitResultSchema } from './dockerSchemas';
 import type { ExecutorLogger } from './executorLogger';
+import { JOB_PTY, JOB_USER } from './containerSpecs';
 import { type JobResources, removeContainer, removeJobResources } from './jobCleanup';
 import type { Delivery } from './outputStream';
 import { SidecarLink } from './sidecarLink';
@@ -49,6 +50,12 @@ export class ContainerRun implements Execution {
   /** Resolves at the first stop(): setup that is still waiting on the engine stops waiting. */
   readonly stopped: Promise<void>;
   private resolveStopped: () => void = () => undefined;
+  /** Interactive runs: the job container's attached stdin once the job is in, and what came before. */
+  private stdin: NodeJS.WritableStream | undefined;
+  private readonly stdinBefore: Array<Buffer | string | null> = [];
+  private stdinClosed = false;
+  private ending = false;
+  private sizing: Promise<void> = Promise.resolve();
   /** Milestones for the debug log line that says where a job's time went. */
   private readonly times: { created: number; running?: number; exited?: number } = { created: Date.now() };
 
@@ -79,6 +86,65 @@ export class ContainerRun implements Execution {
     this.container = container;
     this.times.running = Date.now();
     if (this.stopGraceMs !== undefined) this.stopContainer(container, this.stopGraceMs);
+  }
+
+  /** Interactive runs: from now on what the user types goes to the job (what came earlier first). */
+  attachStdin(stream: NodeJS.WritableStream): void {
+    this.stdin = stream;
+    for (const item of this.stdinBefore.splice(0)) {
+      if (item === null) stream.end();
+      else stream.write(item);
+    }
+  }
+
+  /** Writes to an interactive job's stdin; false once it was closed or the job is over. */
+  writeStdin(data: Buffer | string, eof = false): boolean {
+    if (this.stdinClosed || this.ending) return false;
+    this.stdinClosed = eof;
+    const stdin = this.stdin;
+    if (stdin === undefined) {
+      if (data.length > 0) this.stdinBefore.push(data);
+      if (eof) this.stdinBefore.push(null);
+    } else {
+      if (data.length > 0) stdin.write(data);
+      if (eof) stdin.end();
+    }
+    return true;
+  }
+
+  /**
+   * Sets the size of an interactive job's terminal (`stty` on its pty, run in the container as the job's
+   * user; the program gets SIGWINCH). Sizes apply in order; false once the job is over.
+   */
+  resize(size: { columns: number; rows: number }): boolean {
+    if (this.ending) return false;
+    this.sizing = this.sizing.then(() => this.applySize(size));
+    return true;
+  }
+
+  private async applySize(size: { columns: number; rows: number }): Promise<void> {
+    const cmd = ['stty', '-F', JOB_PTY, 'cols', String(Math.trunc(size.columns)), 'rows', String(Math.trunc(size.rows))];
+    // Right after the start, `script` may not have made the terminal yet: try again for a moment.
+    for (let tries = 0; tries < 20 && !this.ending; tries++) {
+      const container = this.container;
+      if (container !== undefined) {
+        try {
+          const exec = await container.exec({ Cmd: cmd, User: JOB_USER, AttachStdout: true, AttachStderr: true });
+          const stream = await exec.start({});
+          stream.resume();
+          await new Promise((resolve) => {
+            stream.once('end', resolve);
+            stream.once('close', resolve);
+            stream.once('error', resolve);
+          });
+          const { ExitCode } = (await exec.inspect()) as { ExitCode: number | null };
+          if (ExitCode === 0) return;
+        } catch (e) {
+          this.ctx.logger.debug(`resizing the terminal of ${this.jobId}: ${coerceError(e).message}`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Serves the runtime API for this job through its sidecar, whose stdio is attached with `hijack`. */
@@ -133,6 +199,7 @@ export class ContainerRun implements Execution {
    * removes them as orphans at its next start.
    */
   async cleanUp(result: ExecutionResult): Promise<void> {
+    this.ending = true;
     await this.stopping;
     const cleanupStarted = Date.now();
     const { containerId, networkId } = this.resources;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Runtime } from '../../protocol/dto';
 import type { ContainerOptions, ExecutionSpec } from '../executor';
+import { ptyLaunch } from '../ptyCommand';
 import { scriptExtension } from '../runtimes';
 
 /** Labels every container and network of a job carries, so a restarted daemon finds them (DESIGN §4). */
@@ -30,7 +31,7 @@ export const DEFAULT_CONTAINER_OPTIONS: ContainerOptions = {
 };
 
 /** The images' user (runtime-images/README.md). */
-const JOB_USER = '1000:1000';
+export const JOB_USER = '1000:1000';
 const HOME = '/home/cronium';
 
 /** Settings both containers of a job share: nothing of the host, no privileges, nothing writable but tmpfs. */
@@ -135,8 +136,9 @@ const INCOMING = '/tmp/.cronium-script';
  * The job container starts before its job is known (a warm slot) or at once (a fresh one), and waits.
  * The daemon then writes the job to its attached stdin: a header line "<launcher bytes> <script bytes>",
  * a launcher (the job's environment and command line) and the script. The wrapper checks both arrived
- * whole (a daemon that dies mid-write must not leave half a script to run), then runs the launcher with
- * stdin at EOF. The job's environment, its token included, is therefore not in `docker inspect`.
+ * whole (a daemon that dies mid-write must not leave half a script to run), then runs the launcher, which
+ * gives the job the rest of stdin (interactive jobs: what the user types) or none. The job's environment,
+ * its token included, is therefore not in `docker inspect`.
  */
 export function jobCreateOptions(owner: SlotOwner, names: SlotNames, image: string, options: ContainerOptions): Dockerode.ContainerCreateOptions {
   const wrapper =
@@ -144,7 +146,7 @@ export function jobCreateOptions(owner: SlotOwner, names: SlotNames, image: stri
     `head -c "$launch" > ${LAUNCHER}; head -c "$script" > ${INCOMING}; ` +
     `[ "$(wc -c < ${LAUNCHER})" -eq "$launch" ] && [ "$(wc -c < ${INCOMING})" -eq "$script" ] ` +
     '|| { echo "cronium: the script did not arrive whole in the container" >&2; exit 125; }; ' +
-    `exec sh ${LAUNCHER} < /dev/null`;
+    `exec sh ${LAUNCHER}`;
   return {
     name: names.job,
     Image: image,
@@ -183,9 +185,17 @@ export function jobPayload(spec: ExecutionSpec): Buffer {
     // A name with "=" cannot be set; the engine refused such names before jobs came through stdin, too.
     .filter(([name]) => name !== '' && !name.includes('='))
     .map(([name, value]) => shellQuote(`${name}=${value}`));
-  const launcher =
-    `mv -f ${INCOMING} ${file} && rm -f ${LAUNCHER} || exit 125\n` +
-    `exec env -- ${env.join(' ')} ${launchCommand(spec.runtime, file)}\n`;
+  const command = launchCommand(spec.runtime, file);
+  let run: string;
+  if (spec.interactive === undefined) {
+    run = `exec env -- ${env.join(' ')} ${command.join(' ')} < /dev/null`;
+  } else {
+    // A terminal of the job's size, made by util-linux `script` as for local jobs; stdin stays open.
+    const pty = ptyLaunch(command[0], command.slice(1), {}, spec.interactive, 'script');
+    const ptyEnv = Object.entries(pty.env).map(([name, value]) => shellQuote(`${name}=${value ?? ''}`));
+    run = `exec env -- ${[...env, ...ptyEnv].join(' ')} ${[pty.command, ...pty.args].map(shellQuote).join(' ')}`;
+  }
+  const launcher = `mv -f ${INCOMING} ${file} && rm -f ${LAUNCHER} || exit 125\n${run}\n`;
   const launcherBytes = Buffer.from(launcher);
   const scriptBytes = Buffer.from(spec.script);
   return Buffer.concat([Buffer.from(`${launcherBytes.length} ${scriptBytes.length}\n`), launcherBytes, scriptBytes]);
@@ -200,13 +210,16 @@ function shellQuote(text: string): string {
  * launches each runtime"): bash sources the helper through the image's BASH_ENV; node preloads the helper;
  * python runs the script through the helper, which installs the global into builtins first.
  */
-function launchCommand(runtime: Runtime, file: string): string {
+function launchCommand(runtime: Runtime, file: string): string[] {
   switch (runtime) {
     case 'bash':
-      return `bash ${file}`;
+      return ['bash', file];
     case 'python':
-      return `python3 -m cronium ${file}`;
+      return ['python3', '-m', 'cronium', file];
     case 'node':
-      return `node --require /usr/local/lib/node_modules/cronium/index.js ${file}`;
+      return ['node', '--require', '/usr/local/lib/node_modules/cronium/index.js', file];
   }
 }
+
+/** The job's pseudo-terminal inside its container: `script` makes the first one, so it is the first pts. */
+export const JOB_PTY = '/dev/pts/0';

@@ -117,7 +117,9 @@ export async function runInSlot(run: ContainerRun, slot: Slot, spec: ExecutionSp
   run.attachContainer(slot.container);
   // After a stop, the wrapper gets no job: it sees the end of its stdin and exits.
   if (!run.stopRequested) slot.stream.write(jobPayload(spec));
-  slot.stream.end();
+  // An interactive job keeps stdin open for what the user types; any other sees its end.
+  if (spec.interactive !== undefined && !run.stopRequested) run.attachStdin(slot.stream);
+  else slot.stream.end();
   hooks.onStarted({ pid: null, pidStart: null, containerId: slot.container.id });
   await run.finish(slot.waitResult, slot.output);
 }
