@@ -159,6 +159,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     variables,
     settingsChanged: () => {
       queue.pump(); // a higher concurrency frees slots at once
+      registry.settingsChanged(); // e.g. warm containers turned off: their slots go now
       void retention.prune();
     },
     status,

@@ -97,4 +97,6 @@ export interface Executor {
   recover?(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]>;
   /** At daemon shutdown, after the jobs ended: releases what the executor keeps (warm containers). */
   close?(): Promise<void>;
+  /** The daemon settings changed: let go of what they no longer allow (warm containers turned off). */
+  settingsChanged?(): void;
 }

@@ -28,13 +28,23 @@ export class LazyExecutor implements Executor {
       if (pendingStop !== undefined) inner.stop(pendingStop);
       return inner.done;
     });
-    return {
+    const execution: Execution = {
       done,
       stop: (graceMs) => {
         if (inner !== undefined) inner.stop(graceMs);
         else pendingStop = graceMs;
       },
     };
+    if (spec.interactive !== undefined) {
+      execution.writeStdin = (data, eof) => inner?.writeStdin?.(data, eof) ?? false;
+      execution.resize = (size) => inner?.resize?.(size) ?? false;
+    }
+    return execution;
+  }
+
+  /** Passes a settings change on, if the executor was ever loaded. */
+  settingsChanged(): void {
+    this.real?.settingsChanged?.();
   }
 
   /** Loads the executor only when there is something to recover. */

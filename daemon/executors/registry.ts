@@ -16,6 +16,11 @@ export class ExecutorRegistry {
     await Promise.all([...this.byKind.values()].map((executor) => executor.close?.()));
   }
 
+  /** Tells every executor that the daemon settings changed. */
+  settingsChanged(): void {
+    for (const executor of this.byKind.values()) executor.settingsChanged?.();
+  }
+
   kinds(): ExecutorKind[] {
     return [...this.byKind.keys()];
   }

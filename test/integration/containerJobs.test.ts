@@ -95,6 +95,17 @@ describe('container jobs through the daemon', function () {
       assert.equal(next.stdout, `next ${next.job.id}\n`);
       assert.ok(warm.includes(next.job.container?.containerId as string), `${next.job.container?.containerId} is one of the warm slots ${warm.join(', ')}`);
       assert.deepEqual((await c.connection.sendRequest(GetJobRequest, { id: next.job.id })).output, { warm: true });
+      // Turning warm containers off removes the slots waiting now, and no job makes new ones.
+      await waitFor('two warm python slots again', async () => (await warmJobContainers(daemonIdOf(other))).length === 2, 30_000);
+      assert.equal((await cronium(other, ['settings', 'set', 'warmContainers', 'false'])).code, 0);
+      await waitFor('the warm slots to be removed', async () => {
+        const left = await leftovers(`cronium.daemon=${daemonIdOf(other)}`);
+        return left.containers.length + left.networks.length === 0;
+      }, 20_000);
+      assert.equal((await runToEnd(c, { content: 'print(3)\n', runtime: 'python', target: 'container' })).stdout, '3\n');
+      assert.deepEqual(await strayResources(daemonIdOf(other)), []);
+      assert.deepEqual(await warmJobContainers(daemonIdOf(other)), [], 'no slot made with warm containers off');
+      assert.equal((await cronium(other, ['settings', 'set', 'warmContainers', 'true'])).code, 0);
       c.close();
       assert.equal(await second.stop(), 0);
       assert.deepEqual(await leftovers(`cronium.daemon=${daemonIdOf(other)}`), { containers: [], networks: [] });

@@ -159,6 +159,11 @@ export class ContainerExecutor implements Executor {
     await Promise.all([...this.cleaning, this.pool.settled()]);
   }
 
+  /** Warm containers turned off: the slots waiting now are removed at once, not when they expire. */
+  settingsChanged(): void {
+    if (!this.warmSlots()) void this.pool.drain();
+  }
+
   /** Removes the warm slots. Jobs still running are the queue's to stop first. */
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), ...this.cleaning]);

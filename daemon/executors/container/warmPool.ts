@@ -137,7 +137,13 @@ export class WarmPool {
   /** Removes every slot; the pool makes no more. */
   async close(): Promise<void> {
     this.closed = true;
-    const entries = [...this.entries.values()].flat();
+    await this.drain();
+  }
+
+  /** Removes every slot there is or is on its way; `fill` makes new ones. */
+  async drain(): Promise<void> {
+    // Emptied in place: a slot still on its way looks itself up in its list when it is ready.
+    const entries = [...this.entries.values()].flatMap((list) => list.splice(0));
     this.entries.clear();
     await Promise.all(
       entries.map(async (entry) => {
