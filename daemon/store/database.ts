@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import m0001 from './migrations/0001_init.sql';
 import m0002 from './migrations/0002_runtime_api.sql';
@@ -8,8 +10,46 @@ export type Db = Database.Database;
 /** Migrations in order; a landed migration is never edited, a change is a new file. */
 const MIGRATIONS: readonly string[] = [m0001, m0002];
 
+/**
+ * The packaged extension carries better-sqlite3 built for several Node.js ABIs (build-native.mjs puts
+ * them in dist/native/node-v<ABI>/): the one for the Node this daemon runs on, if there is one. Else
+ * better-sqlite3 finds its own build in node_modules.
+ */
+export function nativeBindingFor(abi: string = process.versions.modules, distDir: string = __dirname): string | undefined {
+  const file = join(distDir, 'native', `node-v${abi}`, 'better_sqlite3.node');
+  return existsSync(file) ? file : undefined;
+}
+
+/** What to do about a native module that does not fit this Node.js, in words. */
+function abiAdvice(distDir: string = __dirname): string {
+  const names: Record<string, string> = { '115': '20', '127': '22', '137': '24' };
+  let abis: string[] = [];
+  try {
+    abis = readdirSync(join(distDir, 'native')).map((dir) => dir.replace(/^node-v/, ''));
+  } catch {
+    // a development checkout: only the module npm built
+  }
+  if (abis.length === 0) return 'run the daemon with the Node.js that installed it, or rebuild it: npm rebuild better-sqlite3';
+  const majors = abis.map((abi) => names[abi] ?? `ABI ${abi}`).sort();
+  const list = majors.length === 1 ? majors[0] : `${majors.slice(0, -1).join(', ')} or ${majors[majors.length - 1]}`;
+  return `run the daemon with Node.js ${list} (setting cronium.daemon.nodePath)`;
+}
+
 export function openDatabase(file: string): Db {
-  const db = new Database(file);
+  const nativeBinding = nativeBindingFor();
+  let db: Db;
+  try {
+    db = new Database(file, nativeBinding === undefined ? {} : { nativeBinding });
+  } catch (e) {
+    if (e instanceof Error && /NODE_MODULE_VERSION|invalid ELF|wrong ELF class|Could not locate the bindings file/.test(e.message)) {
+      throw new Error(
+        `Cronium's SQLite module (better-sqlite3) is not built for Node.js ${process.version} (ABI ${process.versions.modules}); ` +
+          abiAdvice(),
+        { cause: e },
+      );
+    }
+    throw e;
+  }
   db.pragma('journal_mode = WAL');
   // NORMAL is durable against process crashes in WAL mode; only a power loss can drop the last commits.
   db.pragma('synchronous = NORMAL');

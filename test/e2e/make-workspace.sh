@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The scratch workspace and user settings every e2e run opens: make-workspace.sh <scratch dir>.
-# Creates <dir>/ws (scripts the scenarios run), <dir>/ud/User/settings.json and <dir>/home (cronium.home).
+# The scratch workspace and user settings every e2e run opens: make-workspace.sh <scratch dir> [node].
+# Creates <dir>/ws (scripts the scenarios run), <dir>/ud/User/settings.json and <dir>/home (cronium.home);
+# [node] becomes cronium.daemon.nodePath (default: the node on PATH).
 set -euo pipefail
 W=$1
+NODE_SETTING=${2:+, \"cronium.daemon.nodePath\": \"$2\"}
 mkdir -p "$W/ws" "$W/ud/User" "$W/home"
 printf 'print("hello from python")\nprint("second line")\n' > "$W/ws/hello.py"
 printf 'echo before\necho oops >&2\nexit 3\n' > "$W/ws/fail.sh"
@@ -12,5 +14,5 @@ printf 'trap '"'"'echo "now $(stty size)"'"'"' WINCH\necho "start $(stty size)"\
 # Local target keeps the scenario independent of runtime images; the container path has its own tests.
 cat > "$W/ud/User/settings.json" <<JSON
 { "cronium.home": "$W/home", "cronium.defaultTarget": "local", "workbench.startupEditor": "none",
-  "terminal.integrated.gpuAcceleration": "off" }
+  "terminal.integrated.gpuAcceleration": "off"$NODE_SETTING }
 JSON

@@ -18,7 +18,9 @@ HOME_DIR=$W/home
 # The extension host inherits TMPDIR: the suites' temp homes land in $W and are cleaned up with it.
 export TMPDIR=$W/tmp
 mkdir -p "$TMPDIR"
-"$HERE/make-workspace.sh" "$W"
+# The daemon runs on Node 24 (not the Node 20 that packaged the .vsix): its SQLite module comes from the
+# .vsix's dist/native. The extension-host suite starts its daemons with the node on PATH (20).
+"$HERE/make-workspace.sh" "$W" "$NODE"
 "$NODE" "$CS" --config /dev/null --user-data-dir "$W/ud" --extensions-dir "$W/ex" --install-extension "$ROOT/cronium.vsix" || { echo "e2e: code-server could not install the .vsix" >&2; exit 1; }
 cleanup() {
   kill -- -"$(cat "$W/ud/code-server.pid")" 2>/dev/null || true
@@ -32,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 "$HERE/start-code-server.sh" "$PORT" "$W/ud" "$W/ex" "$W/ws"
 rc=0
-node "$HERE/ui.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$HOME_DIR" "$HERE/artifacts" || rc=$?
+DAEMON_NODE=$NODE node "$HERE/ui.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$HOME_DIR" "$HERE/artifacts" || rc=$?
 echo "ui scenario exit code: $rc (scratch $W)"
 # Mocha inside the extension host, loaded as extensionDevelopmentPath=$ROOT (same dist/ as the .vsix).
 SUITE=$("$HERE/build-suite.sh")

@@ -114,6 +114,16 @@ async function waitForStatus(page, predicate, timeout = 20000) {
     await pyRow.waitFor({ timeout: 15000 });
     check((await waitForIcon(pyRow, 'pass')).includes('codicon-pass'), `hello.py row: ${norm(await pyRow.innerText())}`);
     await shot('1-python-job-succeeded.png');
+    // The daemon the extension started runs on the Node.js of cronium.daemon.nodePath (24, not the 20 that
+    // packaged the .vsix), with the SQLite module the installed .vsix carries for it.
+    {
+      const daemonPid = Number(fs.readFileSync(path.join(home, 'daemon.pid'), 'utf8').trim());
+      const exe = fs.realpathSync(`/proc/${daemonPid}/exe`);
+      const wanted = process.env.DAEMON_NODE ? fs.realpathSync(process.env.DAEMON_NODE) : exe;
+      const modules = fs.readFileSync(`/proc/${daemonPid}/maps`, 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).filter((f) => f && f.endsWith('.node'));
+      const sqlite = [...new Set(modules)].find((f) => f.endsWith('better_sqlite3.node')) || '';
+      check(exe === wanted && /\/ex\/cronium\.[^/]+\/dist\/native\/node-v\d+\/better_sqlite3\.node$/.test(sqlite), `daemon on ${exe} with ${sqlite}`);
+    }
 
     // 1b. Run Current Script on… asks for the target.
     await runCommand(page, 'Cronium: Run Current Script on…', false);

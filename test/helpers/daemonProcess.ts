@@ -13,6 +13,13 @@ export const ROOT = join(__dirname, '..', '..');
 export const DAEMON_JS = join(ROOT, 'dist', 'daemon.js');
 export const CLI_JS = join(ROOT, 'dist', 'cli.js');
 
+export interface LaunchOptions {
+  /** The Node.js binary to run the daemon with; default the one running the tests. */
+  node?: string;
+  /** The daemon bundle; default dist/daemon.js. */
+  script?: string;
+}
+
 /** A real daemon process on a temp home, as users run it. */
 export class DaemonProcess {
   /** Every daemon this test process started, so a failed test cannot leave one running. */
@@ -43,8 +50,8 @@ export class DaemonProcess {
     child.stdout?.on('data', (d: Buffer) => (this.stdoutText += d.toString()));
   }
 
-  static async start(home: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
-    const daemon = DaemonProcess.launch(home, env);
+  static async start(home: string, env: NodeJS.ProcessEnv = {}, options: LaunchOptions = {}): Promise<DaemonProcess> {
+    const daemon = DaemonProcess.launch(home, env, options);
     await waitFor('the daemon socket', async () => {
       if (daemon.exitCode !== undefined) throw new Error(`daemon exited with ${daemon.exitCode}: ${daemon.stderr}`);
       try {
@@ -58,9 +65,10 @@ export class DaemonProcess {
   }
 
   /** Spawns a foreground daemon without waiting for it to serve (or to exit, as a second one does). */
-  static launch(home: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
-    if (!existsSync(DAEMON_JS)) throw new Error('dist/daemon.js is missing: run `npm run build` first');
-    const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, DAEMON_JS, '--home', home], {
+  static launch(home: string, env: NodeJS.ProcessEnv = {}, options: LaunchOptions = {}): DaemonProcess {
+    const script = options.script ?? DAEMON_JS;
+    if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
+    const child = spawn(options.node ?? process.execPath, [...DAEMON_NODE_ARGS, script, '--home', home], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
