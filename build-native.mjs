@@ -9,8 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = dirname(new URL(import.meta.url).pathname);
+const ROOT = dirname(fileURLToPath(import.meta.url));
 const MODULE = join(ROOT, 'node_modules', 'better-sqlite3');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'cronium-native');
 const majors = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['20', '22', '24'];
