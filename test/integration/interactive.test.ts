@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DaemonClient } from '../../daemon/cli/client';
 import { followJob } from '../../daemon/cli/followJob';
@@ -6,7 +7,8 @@ import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
 import { createHash } from 'node:crypto';
-import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
+import { CLI_JS, DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
+import { writeScript } from '../helpers/tempHome';
 import { strayResources } from '../helpers/dockerLeftovers';
 import { dockerProblem, requireService } from '../helpers/services';
 import { liveGroupMembers, processAlive, waitFor } from '../helpers/wait';
@@ -143,6 +145,43 @@ describe('interactive jobs (Run in Terminal)', function () {
     await rejectsWithKind(client.connection.sendRequest(WriteStdinRequest, { id: ended.job.id, data: 'x\n' }), 'stdin_closed');
     await rejectsWithKind(client.connection.sendRequest(WriteStdinRequest, { id: 'job_000000000000', data: 'x' }), 'job_not_found');
     await client.connection.sendRequest(UpdateSettingsRequest, { killGraceMs: 5000 });
+  });
+
+  /** `cronium run -i FILE` as a user types it: in a real terminal (made by `script`), or with piped stdin. */
+  function cliInteractive(file: string, inTerminal: boolean, target = 'local') {
+    const args = [CLI_JS, 'run', '-i', '--target', target, file];
+    const child = inTerminal
+      ? spawn('script', ['-qfec', [process.execPath, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], {
+          env: { ...process.env, CRONIUM_HOME: home },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, args, { env: { ...process.env, CRONIUM_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    return { child, output: () => out, exited };
+  }
+
+  it('cronium run -i passes piped stdin to the job, with its end', async function () {
+    const file = writeScript(home, 'ask-pipe.py', 'name = input("who? ")\nprint("hello", name)\nimport sys\nprint("rest", repr(sys.stdin.read()))\n');
+    const cli = cliInteractive(file, false);
+    cli.child.stdin.end('Grace\nmore\n');
+    assert.equal(await cli.exited, 0, cli.output());
+    assert.match(cli.output(), /who\? (Grace\r?\n)?hello Grace\r?\n/);
+    assert.match(cli.output(), /rest 'more\\n'/);
+  });
+
+  it('cronium run -i in a terminal: keys go to the job as typed, Ctrl-C interrupts the script, its exit code is ours', async function () {
+    const file = writeScript(home, 'ask-tty.sh', 'read -p "name? " n\necho "hi $n"\ntrap \'echo "got INT"; exit 7\' INT\necho waiting\nwhile :; do sleep 0.1; done\n');
+    const cli = cliInteractive(file, true);
+    await waitFor('the prompt', () => cli.output().includes('name? '), 15_000);
+    cli.child.stdin.write('Ada\r'); // Enter in a raw terminal
+    await waitFor('the greeting', () => cli.output().includes('waiting'), 15_000);
+    assert.match(cli.output(), /hi Ada/);
+    cli.child.stdin.write('\x03');
+    assert.equal(await cli.exited, 7, cli.output());
+    assert.match(cli.output(), /got INT/);
   });
 
   it('cancels an interactive job: the script, its pty session and what it started are gone', async function () {

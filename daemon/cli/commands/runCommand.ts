@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { LogLineDto, Runtime, Target } from '../../protocol/dto';
-import { CancelJobRequest, RunJobRequest } from '../../protocol/jobs';
+import type { JobDto, LogLineDto, Runtime, Target } from '../../protocol/dto';
+import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../protocol/jobs';
+import type { DaemonClient } from '../client';
 import { printJson, type CliContext } from '../context';
 import { followJob, lineBytes } from '../followJob';
 import { jobExitCode, parseDuration, parseEnvPairs, UsageError } from '../format';
@@ -22,6 +23,7 @@ interface RunOptions {
   cpus?: string;
   pids?: string;
   image?: string;
+  interactive?: boolean;
 }
 
 export function registerRunCommand(program: Command, context: () => CliContext): void {
@@ -42,12 +44,20 @@ export function registerRunCommand(program: Command, context: () => CliContext):
     .option('--cpus <n>', 'container jobs: CPU limit (default 0.5)')
     .option('--pids <n>', 'container jobs: process limit (default 100)')
     .option('--image <image>', 'container jobs: image instead of the runtime default')
+    .option('-i, --interactive', 'run in a pseudo-terminal and pass this terminal\'s keys (or piped stdin) to the job')
     .option('--json', 'print the final job record instead of the output')
     .action(async (file: string, options: RunOptions) => {
+      if (options.interactive && options.json) throw new UsageError('--interactive shows the job in this terminal; leave out --json');
       const request = buildRequest(file, options);
       const client = await context().client();
       const { job, notice } = await client.connection.sendRequest(RunJobRequest, request);
       if (notice !== undefined) process.stderr.write(`cronium: ${notice}\n`);
+      if (options.interactive) {
+        const final = await runInThisTerminal(client, job.id);
+        client.close();
+        process.exitCode = jobExitCode(final);
+        return;
+      }
 
       let interrupts = 0;
       process.on('SIGINT', () => {
@@ -117,7 +127,46 @@ function buildRequest(file: string, options: RunOptions) {
     cwd,
     timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
     name: options.name,
+    ...(options.interactive ? { interactive: true, ...terminalSize() } : {}),
   };
+}
+
+/** This terminal's size, when stdout is one that knows it. */
+function terminalSize(): { terminalSize?: { columns: number; rows: number } } {
+  const { columns, rows, isTTY } = process.stdout;
+  return isTTY && columns > 0 && rows > 0 ? { terminalSize: { columns, rows } } : {};
+}
+
+/**
+ * Shows an interactive job in this terminal, like ssh: keys go to the job's pseudo-terminal as typed
+ * (raw mode, so Ctrl-C interrupts the script, not us), a resize follows, and piped stdin is passed on
+ * with its end. Resolves with the final job.
+ */
+async function runInThisTerminal(client: DaemonClient, id: string): Promise<JobDto> {
+  const stdin = process.stdin;
+  const raw = stdin.isTTY && typeof stdin.setRawMode === 'function';
+  if (raw) stdin.setRawMode(true);
+  let sending: Promise<unknown> = Promise.resolve();
+  const send = (data: string, eof: boolean) => {
+    sending = sending.then(() => client.connection.sendRequest(WriteStdinRequest, { id, data, eof }).catch(() => undefined));
+  };
+  const onData = (chunk: Buffer) => send(chunk.toString('utf8'), false);
+  const onEnd = () => send('', true);
+  const onResize = () => {
+    const size = terminalSize().terminalSize;
+    if (size !== undefined) void client.connection.sendRequest(ResizeTerminalRequest, { id, ...size }).catch(() => undefined);
+  };
+  stdin.on('data', onData).on('end', onEnd);
+  process.stdout.on('resize', onResize);
+  try {
+    return await followJob(client, id, (lines) => write(lines, client));
+  } finally {
+    if (raw) stdin.setRawMode(false);
+    stdin.off('data', onData).off('end', onEnd);
+    process.stdout.off('resize', onResize);
+    stdin.pause();
+    stdin.unref?.();
+  }
 }
 
 /** Writes lines to our stdout/stderr; when a pipe is full, stops reading from the daemon until it drains. */
