@@ -175,18 +175,20 @@ async function waitForStatus(page, predicate, timeout = 20000) {
     check(term.includes('hi Ada') && term.includes('job succeeded (exit 0)'), `terminal: ${JSON.stringify(term)}`);
     await shot('7-terminal.png');
 
-    // 3c. The terminal's size follows the window: the job starts at the panel's size and gets the new one.
+    // 3c. The terminal's size follows the panel: the job starts at the panel's size and gets the new one.
     await page.keyboard.press('Escape');
     await openFile(page, 'size.sh');
     await runCommand(page, 'Cronium: Run Current Script in Terminal');
     const started = (await termWait('start ')).match(/start (\d+) (\d+)/);
     check(started !== null && Number(started[2]) > 20, `terminal job starts at the panel's size: ${JSON.stringify(await rowsText())}`);
-    await page.setViewportSize({ width: 1100, height: 760 });
+    // Maximizing the panel gives the terminal more rows whatever the window layout is.
+    await runCommand(page, 'View: Toggle Maximized Panel');
     const before = started === null ? '' : `now ${started[1]} ${started[2]}`;
     const newSize = async () => [...(await rowsText()).matchAll(/now \d+ \d+/g)].map((m) => m[0]).find((m) => m !== before);
     const until = Date.now() + 20000;
     while (Date.now() < until && (await newSize()) === undefined) await new Promise((r) => setTimeout(r, 200));
-    check((await newSize()) !== undefined, `after the window shrank the job reads a new size: ${JSON.stringify(await rowsText())}`);
+    check((await newSize()) !== undefined, `after the panel grew the job reads a new size: ${JSON.stringify(await rowsText())}`);
+    await runCommand(page, 'View: Toggle Maximized Panel');
     // Show Log of the job in the terminal: its channel has the lines printed before it was opened.
     await jobRow(page, 'size.sh').click();
     const channel = await outputText(page, 'start ').catch(() => '');
@@ -197,7 +199,6 @@ async function waitForStatus(page, predicate, timeout = 20000) {
     await page.locator('.part.panel .xterm:visible').last().click();
     await page.keyboard.press('Enter');
     check((await termWait('job succeeded')).includes('bye'), `size.sh ends: ${JSON.stringify(await rowsText())}`);
-    await page.setViewportSize({ width: 1400, height: 900 });
 
     // 4. Kill the daemon → "not running"; Start Daemon brings it back.
     const pid = Number(fs.readFileSync(path.join(home, 'daemon.pid'), 'utf8').trim());

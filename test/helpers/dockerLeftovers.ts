@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import { dockerGet } from './services';
+
+/** The `cronium.daemon` label value of the daemon of `home` (as daemon.ts derives it). */
+export function daemonIdOf(home: string): string {
+  return createHash('sha256').update(home).digest('hex').slice(0, 16);
+}
 
 /** Containers and networks a daemon home left on the Docker engine (label cronium.daemon). */
 export async function leftovers(filterLabel: string): Promise<{ containers: string[]; networks: string[] }> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import type { DaemonClient } from '../../daemon/cli/client';
 import type { JobDto } from '../../daemon/protocol/dto';
@@ -6,7 +5,7 @@ import { CancelJobRequest, GetJobRequest, RunJobRequest } from '../../daemon/pro
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
 import { DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
-import { leftovers, strayResources, warmJobContainers } from '../helpers/dockerLeftovers';
+import { daemonIdOf, leftovers, strayResources, warmJobContainers } from '../helpers/dockerLeftovers';
 import { dockerProblem, requireService } from '../helpers/services';
 import { databaseContains, makeTempHome, removeHome, writeScript } from '../helpers/tempHome';
 import { waitFor } from '../helpers/wait';
@@ -24,7 +23,6 @@ describe('container jobs through the daemon', function () {
 
   after(() => stopSuiteDaemon({ home, daemon, client }));
 
-  const daemonIdOf = (dir: string) => createHash('sha256').update(dir).digest('hex').slice(0, 16);
 
   /** Resources labelled with the job, and anything else of this daemon beyond its warm slots. */
   async function jobLeftovers(jobId: string) {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { DaemonClient } from '../../daemon/cli/client';
 import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { cronium } from '../helpers/cli';
 import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
-import { leftovers, strayResources } from '../helpers/dockerLeftovers';
+import { daemonIdOf, leftovers, strayResources } from '../helpers/dockerLeftovers';
 import { dockerProblem, dockerRequest, requireService } from '../helpers/services';
 import { startEngineProxy, type EngineProxy } from '../helpers/engineProxy';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
@@ -22,7 +21,7 @@ describe('container jobs on a Docker engine that hangs', function () {
   let engine: EngineProxy;
   let daemon: DaemonProcess | undefined;
   let client: DaemonClient | undefined;
-  const daemonId = () => createHash('sha256').update(home).digest('hex').slice(0, 16);
+  const daemonId = () => daemonIdOf(home);
 
   async function startDaemon(): Promise<DaemonClient> {
     daemon = await DaemonProcess.start(home, { CRONIUM_DOCKER_SETUP_TIMEOUT_MS: String(SETUP_TIMEOUT_MS) });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cronium } from '../helpers/cli';
 import { GetJobRequest } from '../../daemon/protocol/jobs';
 import { DaemonProcess, runToEnd } from '../helpers/daemonProcess';
-import { leftovers } from '../helpers/dockerLeftovers';
+import { daemonIdOf, leftovers } from '../helpers/dockerLeftovers';
 import { startEngineProxy } from '../helpers/engineProxy';
 import { dockerProblem, requireService } from '../helpers/services';
 import { sshdProblem, TEST_USER, TestSshd } from '../helpers/sshd';
@@ -20,7 +19,7 @@ const SCRIPT = 'n = cronium.input()["n"]\ncronium.output({"twice": n * 2})\nprin
 async function runThrough(host: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   const home = makeTempHome();
   const daemon = await DaemonProcess.start(home, { DOCKER_HOST: host, ...env });
-  const daemonId = createHash('sha256').update(home).digest('hex').slice(0, 16);
+  const daemonId = daemonIdOf(home);
   try {
     const client = await daemon.connect();
     for (const n of [1, 2]) {

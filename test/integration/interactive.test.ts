@@ -6,10 +6,9 @@ import { followJob } from '../../daemon/cli/followJob';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
-import { createHash } from 'node:crypto';
 import { CLI_JS, DaemonProcess, getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 import { writeScript } from '../helpers/tempHome';
-import { strayResources } from '../helpers/dockerLeftovers';
+import { daemonIdOf, strayResources } from '../helpers/dockerLeftovers';
 import { dockerProblem, requireService } from '../helpers/services';
 import { liveGroupMembers, processAlive, waitFor } from '../helpers/wait';
 
@@ -220,7 +219,7 @@ describe('interactive container jobs (Run in Terminal, target container)', funct
   after(() => stopSuiteDaemon({ home, daemon, client }));
 
   const inContainer = (params: RunJobParams) => startInteractive(client, { target: 'container', ...params });
-  const daemonId = () => createHash('sha256').update(home).digest('hex').slice(0, 16);
+  const daemonId = () => daemonIdOf(home);
 
   it('prompts in a terminal inside the container and passes what is typed to a Bash read', async function () {
     const live = await inContainer({
