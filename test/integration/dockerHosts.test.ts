@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cronium } from '../helpers/cli';
 import { GetJobRequest } from '../../daemon/protocol/jobs';
@@ -10,10 +10,25 @@ import { startEngineProxy } from '../helpers/engineProxy';
 import { dockerProblem, requireService } from '../helpers/services';
 import { sshdProblem, TEST_USER, TestSshd } from '../helpers/sshd';
 import { makeTempHome, removeHome, writeScript } from '../helpers/tempHome';
-import { waitFor } from '../helpers/wait';
+import { processAlive, waitFor } from '../helpers/wait';
 
 /** A container job that uses the runtime API (through the sidecar relay) and the job's input. */
 const SCRIPT = 'n = cronium.input()["n"]\ncronium.output({"twice": n * 2})\nprint("engine says hi", n)\n';
+
+/** Live local ssh processes that dial the engine of `destination` (pids), from /proc. */
+function sshDialers(destination: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args[0] === 'ssh' && args.includes('dial-stdio') && args.join(' ').includes(destination) && processAlive(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
 
 /** Runs SCRIPT as a container job on a daemon whose engine is DOCKER_HOST=`host`; checks the user's view. */
 async function runThrough(host: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
@@ -88,43 +103,74 @@ describe('Docker engines reached by DOCKER_HOST', function () {
       sshd?.stop();
     });
 
-    /** A HOME for the daemon whose ~/.ssh/known_hosts holds `lines`. */
-    function homeWithKnownHosts(lines: string[]): string {
-      const dir = mkdtempSync(join(sshd.dir, 'user-'));
-      mkdirSync(join(dir, '.ssh'), { mode: 0o700 });
-      writeFileSync(join(dir, '.ssh', 'known_hosts'), lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
-      return dir;
+    /** A known_hosts file holding `lines`, for ssh -o UserKnownHostsFile (ssh reads ~ from passwd, not $HOME). */
+    function knownHosts(lines: string[]): string {
+      const file = join(mkdtempSync(join(sshd.dir, 'known-')), 'known_hosts');
+      writeFileSync(file, lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+      return file;
     }
 
-    const hostKeyLine = () => `[127.0.0.1]:${sshd.port} ${readFileSync(join(sshd.dir, 'host_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}`;
+    const publicKey = (file: string) => readFileSync(file, 'utf8').split(' ').slice(0, 2).join(' ');
+    const hostKeyLine = () => `[127.0.0.1]:${sshd.port} ${publicKey(join(sshd.dir, 'host_ed25519.pub'))}`;
+    /** The user's ssh, told where known_hosts is (CRONIUM_SSH_COMMAND, like GIT_SSH_COMMAND). */
+    const sshWith = (file: string) => `ssh -o UserKnownHostsFile=${file} -o GlobalKnownHostsFile=/dev/null`;
 
-    it('runs container jobs on the engine of an SSH host known to ~/.ssh/known_hosts (hashed), with the key from ssh-agent', async function () {
-      const HOME = homeWithKnownHosts(['# other hosts', hostKeyLine()]);
+    it('runs container jobs on the engine of an SSH host in known_hosts (hashed), with the key from ssh-agent', async function () {
+      const file = knownHosts(['# other hosts', hostKeyLine()]);
       // Hashed host names (HashKnownHosts yes, Debian's default) are found as ssh finds them.
-      execFileSync('ssh-keygen', ['-q', '-H', '-f', join(HOME, '.ssh', 'known_hosts')], { stdio: 'ignore' });
-      assert.doesNotMatch(readFileSync(join(HOME, '.ssh', 'known_hosts'), 'utf8'), /127\.0\.0\.1/);
-      await runThrough(`ssh://${TEST_USER}@127.0.0.1:${sshd.port}`, { SSH_AUTH_SOCK: agentSocket, HOME });
-      assert.ok(sshd.logins > 0, 'the jobs went through ssh://');
+      execFileSync('ssh-keygen', ['-q', '-H', '-f', file], { stdio: 'ignore' });
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /127\.0\.0\.1/);
+      const logins = sshd.logins;
+      await runThrough(`ssh://${TEST_USER}@127.0.0.1:${sshd.port}`, { SSH_AUTH_SOCK: agentSocket, CRONIUM_SSH_COMMAND: sshWith(file) });
+      assert.ok(sshd.logins > logins, 'the jobs went through ssh://');
+      await waitFor('no ssh of the stopped daemon', () => sshDialers(`-p ${sshd.port} -- 127.0.0.1`).length === 0, 5000);
+    });
+
+    it('reaches an engine by an ~/.ssh/config alias, with the key file it names and no agent', async function () {
+      const file = knownHosts([hostKeyLine()]);
+      const config = join(mkdtempSync(join(sshd.dir, 'config-')), 'config');
+      writeFileSync(
+        config,
+        [
+          'Host buildbox',
+          '  HostName 127.0.0.1',
+          `  Port ${sshd.port}`,
+          `  User ${TEST_USER}`,
+          `  IdentityFile ${sshd.clientKey}`,
+          '  IdentitiesOnly yes',
+          `  UserKnownHostsFile ${file}`,
+          '',
+        ].join('\n'),
+        { mode: 0o600 },
+      );
+      const logins = sshd.logins;
+      await runThrough('ssh://buildbox', { SSH_AUTH_SOCK: '', CRONIUM_SSH_COMMAND: `ssh -F ${config}` });
+      assert.ok(sshd.logins > logins, 'the jobs went through ssh://buildbox');
+      await waitFor('no ssh of the stopped daemon', () => sshDialers('-- buildbox').length === 0, 5000);
     });
 
     it('refuses an SSH host that known_hosts does not hold, or holds with another key, and says what to do', async function () {
       const otherKey = join(sshd.dir, 'other_ed25519');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
-      const wrong = `[127.0.0.1]:${sshd.port} ${readFileSync(`${otherKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}`;
+      const wrong = `[127.0.0.1]:${sshd.port} ${publicKey(`${otherKey}.pub`)}`;
       const cases = [
-        { lines: [], expect: new RegExp(`is not in ~/\\.ssh/known_hosts — connect once with \`ssh -p ${sshd.port} ${TEST_USER}@127\\.0\\.0\\.1\``) },
-        { lines: [wrong], expect: /does not match ~\/\.ssh\/known_hosts: it was replaced, or someone is intercepting the connection/ },
+        { lines: [], expect: new RegExp(`the host key of 127\\.0\\.0\\.1 is not in known_hosts — connect once with \`ssh -p ${sshd.port} ${TEST_USER}@127\\.0\\.0\\.1\``) },
+        { lines: [wrong], expect: /the host key of 127\.0\.0\.1 is not the one in known_hosts: it was replaced, or someone is intercepting the connection/ },
       ];
       for (const { lines, expect } of cases) {
         const home = makeTempHome();
-        const env = { DOCKER_HOST: `ssh://${TEST_USER}@127.0.0.1:${sshd.port}`, SSH_AUTH_SOCK: agentSocket, HOME: homeWithKnownHosts(lines) };
+        const env = {
+          DOCKER_HOST: `ssh://${TEST_USER}@127.0.0.1:${sshd.port}`,
+          SSH_AUTH_SOCK: agentSocket,
+          CRONIUM_SSH_COMMAND: sshWith(knownHosts(lines)),
+        };
         const daemon = await DaemonProcess.start(home, env);
         try {
           const script = writeScript(home, 'hi.sh', 'echo hi\n');
           const logins = sshd.logins;
           const explicit = await cronium(home, ['run', script, '--target', 'container']);
           assert.equal(explicit.code, 1);
-          assert.match(explicit.stderr, new RegExp(`Docker at ssh://${TEST_USER}@127\\.0\\.0\\.1:${sshd.port} refused: `));
+          assert.match(explicit.stderr, new RegExp(`Docker at ssh://${TEST_USER}@127\\.0\\.0\\.1:${sshd.port} is not reachable over ssh: `));
           assert.match(explicit.stderr, expect);
           assert.equal(sshd.logins, logins, 'no login to a host that was not verified');
           // target auto runs on the host, with the same reason.

@@ -15,7 +15,7 @@ import { recoverContainers } from './containerRecovery';
 import { ContainerRun, type RunContext } from './containerRun';
 import { DEFAULT_CONTAINER_OPTIONS } from './containerSpecs';
 import { engineTimeout, withinDeadline } from './deadline';
-import { describeDocker, dockerFromEnv, engineError } from './dockerHost';
+import { describeDocker, dockerFromEnv, engineError, releaseDocker } from './dockerHost';
 import { type ExecutorLogger, silentLogger } from './executorLogger';
 import { newSlotId } from './containerSpecs';
 import { prepareSlot, startInSlot, type Slot } from './slot';
@@ -167,6 +167,7 @@ export class ContainerExecutor implements Executor {
   /** Removes the warm slots. Jobs still running are the queue's to stop first. */
   async close(): Promise<void> {
     await Promise.all([this.pool.close(), ...this.cleaning]);
+    releaseDocker(this.ctx.docker);
     if (this.warmMarker !== undefined) rmSync(this.warmMarker, { force: true });
     this.markerWritten = false;
   }

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { userInfo } from 'node:os';
-import { checkHostKey } from './knownHosts';
 import { errnoCode } from '../../errors';
 import { ContainerError, dockerReason, dockerStatus } from './containerErrors';
+import { SshDialAgent, SshDialError, sshAdvice } from './sshDial';
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -13,17 +12,22 @@ export interface DockerEndpoint {
   options: Dockerode.DockerOptions;
   /** `/var/run/docker.sock`, `tcp://host:2375`, `ssh://user@host` … */
   where: string;
-  /** ssh:// only: why the last connection refused the server's host key, if it did. */
-  hostKey?: { problem: string | undefined };
 }
 
-/** The host key state of each ssh:// client made by {@link dockerFromEnv}, for error messages. */
-const hostKeyOf = new WeakMap<Dockerode, { problem: string | undefined }>();
+/** Where each client made by {@link dockerFromEnv} talks to, as the user wrote it (for ssh://). */
+const whereOf = new WeakMap<Dockerode, string>();
+
+/** Closes what a client made by {@link dockerFromEnv} keeps open: for ssh://, its ssh processes. */
+export function releaseDocker(docker: Dockerode): void {
+  const agent: unknown = (docker.modem as { agent?: unknown }).agent;
+  if (agent instanceof SshDialAgent) agent.destroy();
+}
 
 /**
  * Reads a Docker host as users write it (the `cronium.docker.host` setting or `DOCKER_HOST`): a unix socket
  * path, `unix://`, `npipe://`, `tcp://` (TLS when `DOCKER_TLS_VERIFY=1` or port 2376, certificates from
- * `DOCKER_CERT_PATH`) or `ssh://user@host[:port]` (keys from `SSH_AUTH_SOCK`).
+ * `DOCKER_CERT_PATH`) or `ssh://[user@]host[:port]` (through the user's ssh, as the docker CLI does:
+ * ~/.ssh/config, ssh-agent and known_hosts apply; `CRONIUM_SSH_COMMAND` replaces `ssh`).
  */
 export function dockerEndpoint(host?: string, env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
   const value = (host ?? env.DOCKER_HOST ?? '').trim();
@@ -44,20 +48,17 @@ export function dockerEndpoint(host?: string, env: NodeJS.ProcessEnv = process.e
     throw badHost(value);
   }
   if (url.protocol === 'ssh:') {
-    // As ssh does: the local user unless one is given, and only a host whose key known_hosts holds.
-    const username = url.username ? decodeURIComponent(url.username) : userInfo().username;
-    const port = Number(url.port || 22);
-    const check: { problem: string | undefined } = { problem: undefined };
-    const hostVerifier = (key: Buffer): boolean => {
-      const result = checkHostKey(url.hostname, port, username, key);
-      check.problem = result.ok ? undefined : result.problem;
-      return result.ok;
+    // Through the user's own ssh, as the docker CLI does (sshDial.ts).
+    const target = {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      user: url.username ? decodeURIComponent(url.username) : undefined,
+      sshCommand: env.CRONIUM_SSH_COMMAND?.trim() || 'ssh',
     };
-    return {
-      options: { protocol: 'ssh', host: url.hostname, port, username, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } },
-      where: `ssh://${url.username ? `${url.username}@` : ''}${url.host}`,
-      hostKey: check,
-    };
+    const where = `ssh://${url.username ? `${url.username}@` : ''}${url.host}`;
+    // docker-modem takes an http.Agent (`agent`), which its types leave out.
+    const options = { protocol: 'http', host: url.hostname, agent: new SshDialAgent(target) } as Dockerode.DockerOptions;
+    return { options, where };
   }
   if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
     const port = url.port || (url.protocol === 'https:' ? '2376' : '2375');
@@ -74,20 +75,21 @@ export function dockerEndpoint(host?: string, env: NodeJS.ProcessEnv = process.e
 export function dockerFromEnv(host?: string): Dockerode {
   const endpoint = dockerEndpoint(host);
   const docker = new Dockerode(endpoint.options);
-  if (endpoint.hostKey !== undefined) hostKeyOf.set(docker, endpoint.hostKey);
+  whereOf.set(docker, endpoint.where);
   return docker;
 }
 
 /** Where a client made by {@link dockerFromEnv} (or by hand) talks to, for messages. */
 export function describeDocker(docker: Dockerode): string {
+  const known = whereOf.get(docker);
+  if (known !== undefined) return known;
   const modem: unknown = docker.modem;
   if (typeof modem !== 'object' || modem === null) return 'the Docker engine';
-  const fields = modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown; username?: unknown };
+  const fields = modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
   if (typeof fields.socketPath === 'string') return fields.socketPath;
   if (typeof fields.host === 'string') {
-    const scheme = fields.protocol === 'ssh' ? 'ssh' : fields.protocol === 'https' ? 'https' : 'tcp';
-    const user = scheme === 'ssh' && typeof fields.username === 'string' ? `${fields.username}@` : '';
-    return `${scheme}://${user}${fields.host}${fields.port ? `:${String(fields.port)}` : ''}`;
+    const scheme = fields.protocol === 'https' ? 'https' : 'tcp';
+    return `${scheme}://${fields.host}${fields.port ? `:${String(fields.port)}` : ''}`;
   }
   return DEFAULT_SOCKET;
 }
@@ -97,10 +99,8 @@ export function engineError(docker: Dockerode, e: unknown): ContainerError {
   if (ContainerError.is(e)) return e;
   if (dockerStatus(e) === undefined) {
     const where = describeDocker(docker);
-    // ssh2 says only "Host denied (verification failed)"; the verifier knows why.
-    const hostKeyProblem = hostKeyOf.get(docker)?.problem;
-    if (hostKeyProblem !== undefined && e instanceof Error && e.message.includes('verification failed')) {
-      return new ContainerError('docker_unreachable', `Docker at ${where} refused: ${hostKeyProblem}`, { cause: e });
+    if (e instanceof SshDialError) {
+      return new ContainerError('docker_unreachable', `Docker at ${where} is not reachable over ssh: ${sshAdvice(e)}`, { cause: e });
     }
     const why =
       errnoCode(e) === 'EACCES'
