@@ -9,8 +9,10 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
-  // ssh2 (and its optional cpu-features) carry native bindings; docker-modem loads ssh2 only for ssh:// hosts.
-  external: ['better-sqlite3', 'vscode', 'ssh2', 'cpu-features'],
+  external: ['better-sqlite3', 'vscode'],
+  // docker-modem loads ssh2 (native code) as it starts, for an ssh:// support we replace with the user's
+  // own ssh (sshDial.ts): a stub stands in, so the bundle needs nothing the .vsix does not carry.
+  alias: { ssh2: './daemon/executors/container/ssh2Stub.ts' },
   loader: { '.sql': 'text' },
   logLevel: 'warning',
   legalComments: 'none',

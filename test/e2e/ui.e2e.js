@@ -136,6 +136,17 @@ async function waitForStatus(page, predicate, timeout = 20000) {
     while ((await rows.count()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     check((await rows.count()) === 2, `Run on… local: ${await rows.count()} hello.py rows`);
 
+    // 1c. Run on… container: the installed .vsix's daemon loads its Docker executor and runs the job in a
+    // container (the runtime images are built by .ci/run before the tests).
+    await runCommand(page, 'Cronium: Run Current Script on…', false);
+    await qi.locator('.monaco-list-row', { hasText: 'an isolated Docker container' }).first().click({ timeout: 15000 });
+    await qi.waitFor({ state: 'hidden', timeout: 15000 });
+    const containerRow = page.locator('.pane', { has: page.locator('.pane-header[aria-label^="Jobs"]') })
+      .locator('.monaco-list-row[role="treeitem"]', { hasText: 'container' }).first();
+    await containerRow.waitFor({ timeout: 30000 }).catch(() => undefined);
+    const containerIcon = await waitForIcon(containerRow, 'pass').catch(() => '');
+    check(containerIcon.includes('codicon-pass') && norm(await containerRow.innerText()).includes('hello.py'), `Run on… container: ${norm(await containerRow.innerText().catch(() => ''))}`);
+
     // 2. Failing Bash script → one notification with its exit code and "Show Log".
     await openFile(page, 'fail.sh');
     await runCommand(page, 'Cronium: Run Current Script as Job');
