@@ -54,6 +54,12 @@ export const HELPERS_DIR = join(__dirname, '..', 'helpers');
  * daemon already serves this home (that is not an error: it is reported and the caller exits 0).
  */
 export async function startDaemon(options: DaemonOptions): Promise<boolean> {
+  // The pid file may name this daemon from the moment it is created: a stop signal must not kill the
+  // daemon before it can release it. So from before the lock is taken, a stop signal that comes while
+  // the daemon starts is held, and honoured once it serves.
+  let onStopSignal = (signal: string): void => void (heldSignal ??= signal);
+  let heldSignal: string | undefined;
+  for (const signal of STOP_SIGNALS) process.on(signal, (s) => onStopSignal(s));
   const paths = homePaths(options.home);
   ensureHome(paths);
   const lock = acquireInstanceLock(paths.pidFile);
@@ -61,11 +67,6 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     process.stdout.write(`Cronium daemon already running (pid ${lock.pid}, home ${paths.root})\n`);
     return false;
   }
-  // From here the pid file is ours: a stop signal must not kill the daemon before it can release
-  // it. One that comes while the daemon starts is held, and honoured once it serves.
-  let onStopSignal = (signal: string): void => void (heldSignal ??= signal);
-  let heldSignal: string | undefined;
-  for (const signal of STOP_SIGNALS) process.on(signal, (s) => onStopSignal(s));
   const logger = openFileLogger(paths.daemonLog, { echo: options.echoLog, debug: options.debug });
   installCrashGuards(logger);
   const startedAt = Date.now();

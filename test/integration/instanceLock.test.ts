@@ -77,7 +77,7 @@ describe('one daemon per home', function () {
   });
 
   it('exits 0 and frees the home when stopped while it is still starting', async function () {
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 10; round++) {
       const home = makeTempHome();
       try {
         const daemon = DaemonProcess.launch(home);
