@@ -1,10 +1,8 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { JobDto, LogLineDto, Target } from '../../daemon/protocol/dto';
 import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import type { DaemonConnection } from '../daemon/daemonConnection';
-import { UserError } from '../errors';
-import { runtimeForLanguage } from './jobFormat';
+import { editorScript } from './editorScript';
 import type { JobLogs } from './jobLogs';
 import type { JobsModel } from './jobsTree';
 import { classifyInput, endsLine, renderTerminalLines, terminalError, terminalFinalLine, terminalNotice } from './terminalFormat';
@@ -20,23 +18,14 @@ export class JobTerminals {
 
   /** Opens a terminal running the editor's text; resolves with the job id once the daemon took it. */
   async runEditor(editor: vscode.TextEditor | undefined): Promise<string> {
-    if (!editor) throw new UserError('Open a Bash, Python or JavaScript file to run it in a terminal.');
-    const doc = editor.document;
-    const runtime = runtimeForLanguage(doc.languageId);
-    if (!runtime) throw new UserError(`Cronium runs Bash, Python and JavaScript; this editor is ${doc.languageId}.`);
-    const fileName = doc.isUntitled ? undefined : basename(doc.fileName);
     const params: RunJobParams = {
-      content: doc.getText(),
-      runtime,
+      ...editorScript(editor, 'run it in a terminal'),
       // The same target as Run as Job: in a container (with a terminal inside it) when Docker answers.
       target: this.defaultTarget(),
       interactive: true,
-      name: fileName ?? doc.uri.path,
-      ...(fileName ? { fileName } : {}),
-      ...(doc.isUntitled ? {} : { cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath }),
     };
     const session = new TerminalSession(this.daemon, this.logs, params, (job) => this.model.upsert(job));
-    const terminal = vscode.window.createTerminal({ name: `Cronium: ${params.name ?? runtime}`, pty: session });
+    const terminal = vscode.window.createTerminal({ name: `Cronium: ${params.name ?? params.runtime}`, pty: session });
     terminal.show();
     return session.submitted;
   }

@@ -1,10 +1,9 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { JobDto, Target } from '../../daemon/protocol/dto';
 import { RerunJobRequest, RunJobRequest, type RunJobParams, type RunJobResult } from '../../daemon/protocol/jobs';
 import type { DaemonConnection } from '../daemon/daemonConnection';
-import { UserError } from '../errors';
-import { jobOutcome, runtimeForLanguage } from './jobFormat';
+import { editorScript } from './editorScript';
+import { jobOutcome } from './jobFormat';
 import type { JobLogs } from './jobLogs';
 import type { JobsModel } from './jobsTree';
 
@@ -24,20 +23,7 @@ export class ScriptRunner {
 
   /** Runs the active editor's text (saved or not) on `target`, default `cronium.defaultTarget`. */
   async runEditor(editor: vscode.TextEditor | undefined, target?: Target): Promise<JobDto> {
-    if (!editor) throw new UserError('Open a Bash, Python or JavaScript file to run it as a job.');
-    const doc = editor.document;
-    const runtime = runtimeForLanguage(doc.languageId);
-    if (!runtime) throw new UserError(`Cronium runs Bash, Python and JavaScript; this editor is ${doc.languageId}.`);
-    const fileName = doc.isUntitled ? undefined : basename(doc.fileName);
-    const params: RunJobParams = {
-      content: doc.getText(),
-      runtime,
-      target: target ?? this.defaultTarget(),
-      name: fileName ?? doc.uri.path,
-      ...(fileName ? { fileName } : {}),
-      ...(doc.isUntitled ? {} : { cwd: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath }),
-    };
-    return this.submit(params);
+    return this.submit({ ...editorScript(editor, 'run it as a job'), target: target ?? this.defaultTarget() });
   }
 
   /** Runs a job again (a new job with the same script and options), as the daemon has it. */

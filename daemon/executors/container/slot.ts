@@ -128,10 +128,56 @@ export async function runInSlot(run: ContainerRun, slot: Slot, spec: ExecutionSp
 const STOPPED_SETUP_GRACE_MS = 3000;
 
 /**
+ * Waits for the slot `prepare` makes (into `resources`) within the setup bound, and until `giveUp`, if
+ * given, resolves. Once it gives up, `prepare` is told through its argument, and whatever the engine
+ * still makes for it is removed when the preparation settles; the caller removes what exists now.
+ */
+export async function boundedSetup(
+  ctx: RunContext,
+  what: string,
+  prepare: (gaveUp: () => boolean) => Promise<Slot>,
+  resources: JobResources,
+  giveUp?: Promise<Error>,
+): Promise<Slot> {
+  let gaveUp = false;
+  let settled = false;
+  const preparing = prepare(() => gaveUp);
+  void preparing.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const limit = deadline(ctx.setupTimeoutMs);
+  const fail = (error: Error): never => {
+    throw error;
+  };
+  try {
+    return await Promise.race([
+      preparing,
+      limit.expired.then(() => fail(engineTimeout(ctx.docker, what, ctx.setupTimeoutMs))),
+      ...(giveUp === undefined ? [] : [giveUp.then(fail)]),
+    ]);
+  } catch (e) {
+    if (!settled) {
+      gaveUp = true;
+      ctx.logger.debug(`gave up waiting to ${what} (${coerceError(e).message}); what it still makes will be removed`);
+      void preparing.then(
+        (slot) => {
+          slot.output.cancel();
+          return removeJobResources(ctx.docker, slot.resources, ctx.logger, ctx.cleanupTimeoutMs);
+        },
+        () => removeJobResources(ctx.docker, resources, ctx.logger, ctx.cleanupTimeoutMs),
+      );
+    }
+    throw e;
+  } finally {
+    limit.cancel();
+  }
+}
+
+/**
  * Runs `spec` in the slot `acquire` makes or finds, once it is ready. Resolves when the run's `done` is
  * settled; never rejects. A job whose setup failed never "started": it failed to start (spawnError). Setup
- * is bounded by `ctx.setupTimeoutMs`, and a stop ends the run even while the engine keeps a setup call
- * waiting: whatever that setup still makes is removed once it settles. `acquire` is told when the run gave up.
+ * is bounded (boundedSetup), and a stop ends the run even while the engine keeps a setup call waiting.
  */
 export async function startInSlot(
   run: ContainerRun,
@@ -140,37 +186,18 @@ export async function startInSlot(
   spec: ExecutionSpec,
   hooks: ExecutionHooks,
 ): Promise<void> {
-  let gaveUp = false;
-  const acquiring = acquire(() => gaveUp || run.stopRequested);
-  const limit = deadline(ctx.setupTimeoutMs);
-  const grace = run.stopped.then(() => deadline(STOPPED_SETUP_GRACE_MS).expired);
-  const outcome = await Promise.race([
-    acquiring.then(
-      (slot) => ({ slot }),
-      (error: unknown) => ({ error, settled: true }),
-    ),
-    grace.then(() => ({ error: new StoppedDuringSetup(), settled: false })),
-    limit.expired.then(() => ({ error: engineTimeout(ctx.docker, 'set up the job\'s containers', ctx.setupTimeoutMs), settled: false })),
-  ]);
-  limit.cancel();
-  if ('slot' in outcome) {
-    await runInSlot(run, outcome.slot, spec, hooks);
+  // After a stop, setup normally gives up by itself at its next step; one the engine holds is left behind.
+  const stopped = run.stopped.then(() => deadline(STOPPED_SETUP_GRACE_MS).expired).then(() => new StoppedDuringSetup());
+  let slot: Slot;
+  try {
+    const prepare = (gaveUp: () => boolean) => acquire(() => gaveUp() || run.stopRequested);
+    slot = await boundedSetup(ctx, "set up the job's containers", prepare, run.resources, stopped);
+  } catch (e) {
+    if (e instanceof StoppedDuringSetup || run.stopRequested) await run.abandon();
+    else await run.fail(e);
     return;
   }
-  if (!outcome.settled) {
-    gaveUp = true;
-    ctx.logger.warn(`setup of ${spec.jobId} given up (${coerceError(outcome.error).message}); what it still makes will be removed`);
-    // The run's own cleanup removes what exists now; this removes what the engine makes after.
-    void acquiring.then(
-      (slot) => {
-        slot.output.cancel();
-        return removeJobResources(ctx.docker, slot.resources, ctx.logger, ctx.cleanupTimeoutMs);
-      },
-      () => removeJobResources(ctx.docker, run.resources, ctx.logger, ctx.cleanupTimeoutMs),
-    );
-  }
-  if (outcome.error instanceof StoppedDuringSetup || run.stopRequested) await run.abandon();
-  else await run.fail(outcome.error);
+  await runInSlot(run, slot, spec, hooks);
 }
 
 async function startSidecar(input: SlotInput, names: SlotNames, network: Promise<void>, resources: JobResources): Promise<SidecarLink> {

@@ -3,8 +3,7 @@ import type { Runtime } from '../../protocol/dto';
 import type { RunContext } from './containerRun';
 import { DEFAULT_CONTAINER_OPTIONS, newSlotId } from './containerSpecs';
 import { removeJobResources, type JobResources } from './jobCleanup';
-import { engineTimeout, withinDeadline } from './deadline';
-import { prepareSlot, StoppedDuringSetup, type Slot } from './slot';
+import { boundedSetup, prepareSlot, StoppedDuringSetup, type Slot } from './slot';
 
 /** What a warm slot is made for: jobs with the default limits, no network, and these images. */
 export interface WarmKey {
@@ -73,37 +72,20 @@ export class WarmPool {
     entry.slot = (async () => {
       await this.ready();
       if (this.closed) return undefined;
-      let gaveUp = false;
-      let settled = false;
-      const preparing = prepareSlot(
-        {
-          ctx: this.ctx,
-          owner: { daemonId: this.daemonId, slotId: newSlotId(), runtime: key.runtime },
-          jobImage: key.jobImage,
-          sidecarImage: key.sidecarImage,
-          options: DEFAULT_CONTAINER_OPTIONS,
-          stopRequested: () => this.closed || gaveUp,
-        },
-        resources,
-      );
-      void preparing.then(
-        () => (settled = true),
-        () => (settled = true),
-      );
-      const limit = this.ctx.setupTimeoutMs;
-      try {
-        return await withinDeadline(preparing, limit, () => engineTimeout(this.ctx.docker, `make a warm ${key.runtime} slot`, limit));
-      } catch (e) {
-        if (!settled) {
-          // The engine may still make the rest of the slot: remove it once it does.
-          gaveUp = true;
-          void preparing.then(
-            (slot) => slot.output.cancel(),
-            () => undefined,
-          ).finally(() => this.remove(entry));
-        }
-        throw e;
-      }
+      const owner = { daemonId: this.daemonId, slotId: newSlotId(), runtime: key.runtime };
+      const prepare = (gaveUp: () => boolean) =>
+        prepareSlot(
+          {
+            ctx: this.ctx,
+            owner,
+            jobImage: key.jobImage,
+            sidecarImage: key.sidecarImage,
+            options: DEFAULT_CONTAINER_OPTIONS,
+            stopRequested: () => this.closed || gaveUp(),
+          },
+          resources,
+        );
+      return boundedSetup(this.ctx, `make a warm ${key.runtime} slot`, prepare, resources);
     })().then(
       (slot) => {
         if (slot !== undefined && list.includes(entry)) {
