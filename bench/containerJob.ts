@@ -44,14 +44,15 @@ export async function benchContainerJob(opts: { iterations: number; log?: (messa
     const started = performance.now();
     const execution = executor.start(
       {
-        jobId: `job_bench${String(n++).padStart(6, '0')}`,
+        ...ids(`bench${String(n++).padStart(6, '0')}`),
+        options: null,
         runtime: 'bash',
         script: 'true\n',
         scriptName: null,
         env: {},
         cwd: '/tmp',
         // One pid more than the default: no warm slot fits it.
-        ...(cold ? { container: { memoryBytes: 512 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 101, network: false } } : {}),
+        ...(cold ? { options: { memoryBytes: 512 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 101, network: false } } : {}),
       },
       { onStarted: () => undefined, onOutput: () => undefined },
     );
@@ -130,7 +131,7 @@ export async function benchConcurrentContainerJobs(count: number): Promise<{ wal
   const results = await Promise.all(
     Array.from({ length: count }, (_, i) =>
       executor.start(
-        { jobId: `job_conc${String(i).padStart(8, '0')}`, runtime: 'bash', script: 'echo ok\n', scriptName: null, env: {}, cwd: '/tmp' },
+        { ...ids(`conc${String(i).padStart(8, '0')}`), options: null, runtime: 'bash', script: 'echo ok\n', scriptName: null, env: {}, cwd: '/tmp' },
         { onStarted: () => undefined, onOutput: () => undefined },
       ).done,
     ),
@@ -141,4 +142,9 @@ export async function benchConcurrentContainerJobs(count: number): Promise<{ wal
   const { containers, networks } = await listDaemonResources(docker, daemonId);
   await removeLeftovers(docker, daemonId);
   return { wallMs, failed: results.filter((r) => r.exitCode !== 0).length, leftovers: containers.length + networks.length };
+}
+
+/** The ids a daemon would give a benchmark execution and its job. */
+function ids(suffix: string): { executionId: string; jobId: string } {
+  return { executionId: `exe_${suffix}`, jobId: `job_${suffix}` };
 }

@@ -7,6 +7,7 @@ import { benchContainer } from './container';
 import { benchIdle } from './idle';
 import { benchJobOverhead } from './jobOverhead';
 import { benchMillionLines } from './millionLines';
+import { benchResponsiveness } from './responsiveness';
 import { MIB } from './proc';
 import type { BenchOptions, BenchReport, BenchRow } from './result';
 import { round } from './stats';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchReport>
   idle: benchIdle,
   overhead: benchJobOverhead,
   throughput: benchThroughput,
+  responsiveness: benchResponsiveness,
   million: benchMillionLines,
   container: benchContainer,
 };

@@ -15,6 +15,7 @@ import { Redactor } from './logs/redactor';
 import type { DaemonStatusResult } from './protocol/lifecycle';
 import { PROTOCOL_VERSION } from './protocol/version';
 import { JobQueue } from './queue/jobQueue';
+import { LifecycleBus, type LifecycleEvent } from './queue/lifecycleBus';
 import { LogRetention } from './queue/logRetention';
 import { RpcServer } from './rpc/server';
 import { ExecutionTokens } from './runtimeApi/executionTokens';
@@ -22,8 +23,10 @@ import { LocalRuntimeListener } from './runtimeApi/localListener';
 import { RateLimiter } from './runtimeApi/rateLimiter';
 import { createRuntimeApiHandler } from './runtimeApi/runtimeApiHandler';
 import { SecretBox } from './secrets/secretBox';
+import { containerOptionsSpec } from './executors/container/containerOptions';
 import { imageFor, Settings } from './settings';
 import { openDatabase } from './store/database';
+import { ExecutionStore } from './store/executionStore';
 import { JobStore } from './store/jobStore';
 import { LogStore } from './store/logStore';
 import { RetentionStore } from './store/retentionStore';
@@ -72,7 +75,10 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const startedAt = Date.now();
   const token = ensureToken(paths.token);
   const db = openDatabase(paths.database);
-  const jobs = new JobStore(db);
+  // Each store writes the other's rows inside its own transactions: a job is stored with its first
+  // executions, and an execution's change updates its job's derived status.
+  const executions: ExecutionStore = new ExecutionStore(db, (jobId) => jobs.refreshSummary(jobId));
+  const jobs: JobStore = new JobStore(db, (execution) => executions.insert(execution));
   const logs = new LogStore(db);
   const settings = new Settings(new SettingsStore(db));
   const secrets = SecretBox.open(paths.masterKey);
@@ -82,6 +88,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const runtimeApi = createRuntimeApiHandler({
     tokens,
     jobs,
+    executions,
     variables,
     limiter: new RateLimiter(RATE_PER_MINUTE, RATE_BURST),
     onError: (m) => logger.error(m),
@@ -112,13 +119,20 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       },
       // Containers or networks a crashed daemon left behind with no job to recover: remove them.
       (executor) => void executor.recover?.([], () => ({ onStarted: () => undefined, onOutput: () => undefined })).catch(() => undefined),
+      containerOptionsSpec,
     ),
   );
 
   // The hub asks the queue where a job's log stands; the queue hands lines to the hub.
+  const bus = new LifecycleBus((event: LifecycleEvent, e: unknown) =>
+    logger.error(`a listener of ${event} failed: ${coerceError(e).stack ?? String(e)}`),
+  );
   const hub: LogHub = new LogHub(logs, (id) => queue.logState(id));
+  bus.on('execution:finished', ({ execution }) => hub.finished(execution.id));
   const queue: JobQueue = new JobQueue({
     jobs,
+    executions,
+    bus,
     logs,
     hub: () => hub,
     registry,
@@ -167,12 +181,15 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root }),
   });
-  queue.onStatus((id) =>
-    server.broadcastStatus(id, () => {
-      const job = jobs.get(id);
-      return job && queue.dto(job);
-    }),
-  );
+  // Clients that watch jobs hear of every change, with the job's latest state.
+  const announce = ({ job }: { job: { id: string } }): void =>
+    server.broadcastStatus(job.id, () => {
+      const current = jobs.get(job.id);
+      return current && queue.dto(current);
+    });
+  for (const event of ['job:queued', 'execution:claimed', 'execution:started', 'execution:finished', 'job:finished'] as const) {
+    bus.on(event, announce);
+  }
 
   const shutdown = (reason: string): Promise<void> => {
     if (stopping !== undefined) {
@@ -211,7 +228,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     void shutdown(`${heldSignal} (received while starting)`);
     return true;
   }
-  queue.pump(); // jobs queued before the last stop
+  queue.open(); // jobs queued before the last stop, and every new one
   retention.start();
   return true;
 }

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { JobDto } from '../protocol/dto';
+import type { ExecutionDto, JobDto } from '../protocol/dto';
 
 /** A mistake in how the command was typed: exit code 2 and a hint. */
 export class UsageError extends Error {
@@ -80,3 +80,19 @@ export function jobRow(job: JobDto): string[] {
 }
 
 export const JOB_COLUMNS = ['ID', 'STATUS', 'RUNTIME', 'TARGET', 'EXIT', 'DURATION', 'CREATED', 'NAME'];
+
+export const EXECUTION_COLUMNS = ['EXECUTION', 'ATTEMPT', 'SERVER', 'TARGET', 'STATUS', 'EXIT', 'DURATION', 'STARTED', 'ERROR'];
+
+export function executionRow(execution: ExecutionDto): string[] {
+  return [
+    execution.id,
+    String(execution.attempt),
+    execution.serverId ?? '-',
+    execution.target,
+    execution.status,
+    execution.exitCode === null ? (execution.signal ?? '-') : String(execution.exitCode),
+    formatDuration(execution.durationMs),
+    execution.startedAt?.replace('T', ' ').slice(0, 19) ?? '-',
+    execution.lastError ?? '-',
+  ];
+}

@@ -1,4 +1,13 @@
-import type { Execution, ExecutionHooks, ExecutionSpec, Executor, ExecutorKind, LostExecution, RecoveredExecution } from './executor';
+import type {
+  Execution,
+  ExecutionHooks,
+  ExecutionSpec,
+  Executor,
+  ExecutorKind,
+  LostExecution,
+  RecoveredExecution,
+  TargetOptionsSpec,
+} from './executor';
 
 /**
  * An executor whose module is loaded on first use. The Docker client (dockerode, gRPC, protobuf)
@@ -13,6 +22,8 @@ export class LazyExecutor implements Executor {
     private readonly create: () => Promise<Executor>,
     /** Called once the executor is loaded other than through recover (e.g. to clean up orphans). */
     private readonly onFirstLoad?: (executor: Executor) => void,
+    /** The executor's options, from a module light enough to load at once (its schema and defaults). */
+    readonly options?: TargetOptionsSpec,
   ) {}
 
   async available(): Promise<{ ok: true } | { ok: false; reason: string }> {
@@ -48,10 +59,10 @@ export class LazyExecutor implements Executor {
   }
 
   /** Loads the executor only when there is something to recover. */
-  async recover(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
+  async recover(lost: LostExecution[], hooksFor: (executionId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
     if (lost.length === 0) return [];
     const executor = await this.load(false);
-    return executor.recover ? executor.recover(lost, hooksFor) : lost.map((job) => ({ jobId: job.jobId, state: 'gone' as const }));
+    return executor.recover ? executor.recover(lost, hooksFor) : lost.map((execution) => ({ executionId: execution.executionId, state: 'gone' as const }));
   }
 
   /** Closes the executor if it was ever loaded. */

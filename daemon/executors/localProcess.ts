@@ -54,8 +54,8 @@ export class LocalProcessExecutor implements Executor {
 
   private readonly interpreters: Interpreters;
 
-  constructor(private readonly options: LocalExecutorOptions) {
-    this.interpreters = options.interpreters ?? defaultInterpreters();
+  constructor(private readonly config: LocalExecutorOptions) {
+    this.interpreters = config.interpreters ?? defaultInterpreters();
   }
 
   async available(): Promise<{ ok: true }> {
@@ -67,20 +67,19 @@ export class LocalProcessExecutor implements Executor {
    * process group is ended if it is still the same process, and the job is given up.
    */
   async recover(lost: LostExecution[]): Promise<RecoveredExecution[]> {
-    for (const job of lost) {
-      if (job.pid !== null && job.pidStart !== null && processStartTime(job.pid) === job.pidStart) {
-        signalGroup(job.pid, 'SIGKILL');
-      }
+    for (const execution of lost) {
+      const handle = localHandleOf(execution.handle);
+      if (handle !== undefined && processStartTime(handle.pid) === handle.pidStart) signalGroup(handle.pid, 'SIGKILL');
     }
-    for (const file of readdirSync(this.options.runDir)) removeQuietly(join(this.options.runDir, file));
-    return lost.map((job) => ({ jobId: job.jobId, state: 'gone' as const }));
+    for (const file of readdirSync(this.config.runDir)) removeQuietly(join(this.config.runDir, file));
+    return lost.map((execution) => ({ executionId: execution.executionId, state: 'gone' as const }));
   }
 
   /** Command line and environment that run `file` with the helpers preloaded (helpers/README.md). */
   private launch(spec: ExecutionSpec, file: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-    const helpers = this.options.helpersDir;
+    const helpers = this.config.helpersDir;
     const [command, ...base] = this.interpreters[spec.runtime];
-    const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, CRONIUM_RUNTIME_API: this.options.runtimeApiUrl() };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, CRONIUM_RUNTIME_API: this.config.runtimeApiUrl() };
     switch (spec.runtime) {
       case 'bash':
         return { command, args: [...base, file], env: { ...env, BASH_ENV: join(helpers, 'cronium.sh') } };
@@ -95,7 +94,7 @@ export class LocalProcessExecutor implements Executor {
   }
 
   start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
-    const file = join(this.options.runDir, `${spec.jobId}${scriptExtension(spec.runtime, spec.scriptName)}`);
+    const file = join(this.config.runDir, `${spec.executionId}${scriptExtension(spec.runtime, spec.scriptName)}`);
     const pty = spec.interactive;
     let stopTimer: NodeJS.Timeout | undefined;
     let discoverTimer: NodeJS.Timeout | undefined;
@@ -121,7 +120,7 @@ export class LocalProcessExecutor implements Executor {
       writeFileSync(file, spec.script, { mode: 0o700 });
       const plain = this.launch(spec, file);
       const { command, args, env } = pty === undefined ? plain : ptyLaunch(plain.command, plain.args, plain.env, pty);
-      const spawner = pty === undefined && this.options.spawner?.usable ? this.options.spawner : undefined;
+      const spawner = pty === undefined && this.config.spawner?.usable ? this.config.spawner : undefined;
       let child: JobProcess;
       if (spawner !== undefined) {
         child = spawner.spawn({ argv: [command, ...args], env, cwd: spec.cwd });
@@ -252,6 +251,13 @@ function nodeJobProcess(
   child.once('exit', (code, signal) => job.emit('exit', code, signal));
   child.once('close', () => job.emit('close'));
   return job;
+}
+
+/** The handle local executions give `onStarted`: the group leader and its start time (to tell a reused pid apart). */
+function localHandleOf(handle: unknown): { pid: number; pidStart: string } | undefined {
+  if (typeof handle !== 'object' || handle === null) return undefined;
+  const { pid, pidStart } = handle as { pid?: unknown; pidStart?: unknown };
+  return typeof pid === 'number' && typeof pidStart === 'string' ? { pid, pidStart } : undefined;
 }
 
 function checkDirectory(dir: string): string | undefined {

@@ -31,18 +31,24 @@ export class ExecutorRegistry {
     return executor;
   }
 
+  /** Throws `target_unavailable` (with the executor's reason) unless `target` can take work now. */
+  async requireAvailable(target: Exclude<Target, 'auto'>): Promise<Executor> {
+    const executor = this.byKind.get(target);
+    if (executor === undefined) {
+      throw unavailable(target, `The ${target} target is not available on this daemon; use --target local`);
+    }
+    const state = await executor.available();
+    if (!state.ok) throw unavailable(target, state.reason);
+    return executor;
+  }
+
   /**
-   * Picks the target for a job. `auto` means a container when a Docker engine answers, else the host,
-   * with a notice saying why.
+   * Picks the target of an execution as it is claimed. `auto` means a container when a Docker engine
+   * answers, else the host, with a notice saying why.
    */
   async resolve(requested: Target): Promise<{ target: Exclude<Target, 'auto'>; notice?: string }> {
     if (requested !== 'auto') {
-      const executor = this.byKind.get(requested);
-      if (executor === undefined) {
-        throw unavailable(requested, `The ${requested} target is not available on this daemon; use --target local`);
-      }
-      const state = await executor.available();
-      if (!state.ok) throw unavailable(requested, state.reason);
+      await this.requireAvailable(requested);
       return { target: requested };
     }
     const container = this.byKind.get('container');

@@ -1,9 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { LogStream } from '../protocol/dto';
+import type { StreamBytes } from '../store/executionRecord';
 import type { LogStore, StoredLine, StreamCode } from '../store/logStore';
 import { LineSplitter, type SplitLine } from './lineSplitter';
 import { streamCode } from './logLines';
-import type { Redactor } from './redactor';
+import type { LineRedactor } from './redactor';
 
 /** Where a writer reports lines once they are stored. */
 export interface LogListener {
@@ -25,14 +26,10 @@ export const DEFAULT_LOG_LIMITS: LogWriterLimits = {
   maxLine: 1024 * 1024,
 };
 
-/** Bytes of each stream that are stored as lines (the original bytes, before redaction). */
-export interface StreamBytes {
-  stdout: number;
-  stderr: number;
-}
+export type { StreamBytes };
 
 export interface LogWriterOptions {
-  redactor?: Redactor;
+  redactor?: LineRedactor;
   /** Continue a job's log after what a previous daemon stored. */
   resume?: { seq: number; bytes: StreamBytes };
   /** Called after every stored batch, to record progress with the job. */

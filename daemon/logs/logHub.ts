@@ -6,25 +6,31 @@ import { toLogLineDto } from './logLines';
 /** A connection that receives log lines. */
 export interface LogClient {
   readonly id: number;
-  sendLines(jobId: string, lines: LogLineDto[]): void;
-  sendEnd(jobId: string, lastSeq: number): void;
+  sendLines(log: LogRef, lines: LogLineDto[]): void;
+  sendEnd(log: LogRef, lastSeq: number): void;
   /** True while the connection has more unsent bytes than it should buffer. */
   congested(): boolean;
   onceDrained(callback: () => void): void;
 }
 
-/** Where a job's log stands right now. */
+/** Which log: an execution's, named with its job for the clients. */
+export interface LogRef {
+  jobId: string;
+  executionId: string;
+}
+
+/** Where an execution's log stands right now. */
 export interface JobLogState {
   storedSeq: number;
   /** Set once the job has finished: its last sequence number. */
   finalSeq: number | null;
 }
 
-export type JobLogStateLookup = (jobId: string) => JobLogState | undefined;
+export type JobLogStateLookup = (executionId: string) => JobLogState | undefined;
 
 interface Subscription {
   readonly client: LogClient;
-  readonly jobId: string;
+  readonly log: LogRef;
   lastSent: number;
   /** Live: new lines go straight out. Otherwise the pump replays from the store first. */
   live: boolean;
@@ -36,12 +42,13 @@ interface Subscription {
 const PAGE_LINES = 2000;
 
 /**
- * Delivers every line of a job, in order and without gaps, to each subscribed connection. A fast
+ * Delivers every line of an execution's log, in order and without gaps, to each subscribed connection. A fast
  * reader gets each batch as soon as it is stored; a slow one falls back to paging from the store
  * at its own pace, so a job printing faster than a client reads costs no daemon memory and loses nothing.
  */
 export class LogHub implements LogListener {
-  private readonly byJob = new Map<string, Map<number, Subscription>>();
+  /** Subscriptions by execution id, then by client. */
+  private readonly byLog = new Map<string, Map<number, Subscription>>();
 
   constructor(
     private readonly store: LogStore,
@@ -49,18 +56,18 @@ export class LogHub implements LogListener {
   ) {}
 
   /** Starts sending lines after `afterSeq` (default: only lines printed from now on). */
-  subscribe(client: LogClient, jobId: string, afterSeq: number | undefined): void {
-    const state = this.lookup(jobId);
+  subscribe(client: LogClient, log: LogRef, afterSeq: number | undefined): void {
+    const state = this.lookup(log.executionId);
     if (state === undefined) return;
-    this.unsubscribe(client.id, jobId);
-    let subs = this.byJob.get(jobId);
+    this.unsubscribe(client.id, log.jobId);
+    let subs = this.byLog.get(log.executionId);
     if (subs === undefined) {
       subs = new Map();
-      this.byJob.set(jobId, subs);
+      this.byLog.set(log.executionId, subs);
     }
     const sub: Subscription = {
       client,
-      jobId,
+      log,
       lastSent: afterSeq ?? state.storedSeq,
       live: false,
       pumpScheduled: false,
@@ -71,27 +78,30 @@ export class LogHub implements LogListener {
     this.schedulePump(sub);
   }
 
+  /** Ends the client's subscriptions to the logs of `jobId`. */
   unsubscribe(clientId: number, jobId: string): void {
-    const sub = this.byJob.get(jobId)?.get(clientId);
-    if (sub) this.close(sub);
+    for (const subs of [...this.byLog.values()]) {
+      const sub = subs.get(clientId);
+      if (sub !== undefined && sub.log.jobId === jobId) this.close(sub);
+    }
   }
 
   removeClient(clientId: number): void {
-    for (const subs of [...this.byJob.values()]) {
+    for (const subs of [...this.byLog.values()]) {
       const sub = subs.get(clientId);
       if (sub) this.close(sub);
     }
   }
 
-  stored(jobId: string, lines: readonly StoredLine[]): void {
-    const subs = this.byJob.get(jobId);
+  stored(executionId: string, lines: readonly StoredLine[]): void {
+    const subs = this.byLog.get(executionId);
     if (subs === undefined || lines.length === 0) return;
     let dtos: LogLineDto[] | undefined;
     const last = lines[lines.length - 1].seq;
     for (const sub of subs.values()) {
       if (sub.live && lines[0].seq === sub.lastSent + 1 && !sub.client.congested()) {
         dtos ??= lines.map(toLogLineDto);
-        sub.client.sendLines(jobId, dtos);
+        sub.client.sendLines(sub.log, dtos);
         sub.lastSent = last;
       } else if (last > sub.lastSent) {
         // Behind or congested: the pump replays from the store at the reader's pace.
@@ -101,9 +111,9 @@ export class LogHub implements LogListener {
     }
   }
 
-  /** The job has ended and all its lines are stored. */
-  finished(jobId: string): void {
-    const subs = this.byJob.get(jobId);
+  /** The execution has ended and all its lines are stored. */
+  finished(executionId: string): void {
+    const subs = this.byLog.get(executionId);
     if (subs === undefined) return;
     for (const sub of subs.values()) this.schedulePump(sub);
   }
@@ -119,20 +129,20 @@ export class LogHub implements LogListener {
 
   private pump(sub: Subscription): void {
     if (sub.closed) return;
-    const state = this.lookup(sub.jobId);
+    const state = this.lookup(sub.log.executionId);
     if (state === undefined) {
       this.close(sub);
       return;
     }
     while (sub.lastSent < state.storedSeq) {
       if (this.waitIfCongested(sub)) return;
-      const page = this.store.read(sub.jobId, sub.lastSent, PAGE_LINES);
+      const page = this.store.read(sub.log.executionId, sub.lastSent, PAGE_LINES);
       if (page.length === 0) break;
-      sub.client.sendLines(sub.jobId, page.map(toLogLineDto));
+      sub.client.sendLines(sub.log, page.map(toLogLineDto));
       sub.lastSent = page[page.length - 1].seq;
     }
     if (state.finalSeq !== null && sub.lastSent >= state.finalSeq) {
-      sub.client.sendEnd(sub.jobId, state.finalSeq);
+      sub.client.sendEnd(sub.log, state.finalSeq);
       this.close(sub);
       return;
     }
@@ -151,10 +161,10 @@ export class LogHub implements LogListener {
 
   private close(sub: Subscription): void {
     sub.closed = true;
-    const subs = this.byJob.get(sub.jobId);
+    const subs = this.byLog.get(sub.log.executionId);
     if (subs?.get(sub.client.id) === sub) {
       subs.delete(sub.client.id);
-      if (subs.size === 0) this.byJob.delete(sub.jobId);
+      if (subs.size === 0) this.byLog.delete(sub.log.executionId);
     }
   }
 }

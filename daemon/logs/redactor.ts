@@ -45,3 +45,37 @@ export class Redactor {
     return out;
   }
 }
+
+/** What a log writer needs of a redactor. */
+export interface LineRedactor {
+  readonly active: boolean;
+  text(line: string): string;
+  bytes(line: Buffer): Buffer;
+}
+
+/**
+ * The daemon's secrets plus one execution's own: its runtime API token, which the script has in its
+ * environment and may print (`printenv`), is masked like a secret variable.
+ */
+export class ScopedRedactor implements LineRedactor {
+  private readonly own = new Redactor();
+
+  constructor(private readonly shared: Redactor) {}
+
+  /** Masks these values too, from now on. */
+  add(values: readonly string[]): void {
+    this.own.setSecrets(values);
+  }
+
+  get active(): boolean {
+    return this.own.active || this.shared.active;
+  }
+
+  text(line: string): string {
+    return this.shared.text(this.own.active ? this.own.text(line) : line);
+  }
+
+  bytes(line: Buffer): Buffer {
+    return this.shared.bytes(this.own.active ? this.own.bytes(line) : line);
+  }
+}

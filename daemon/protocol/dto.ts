@@ -41,16 +41,64 @@ export interface JobErrorDto {
   [key: string]: unknown;
 }
 
-/** A job as clients see it. Timestamps are ISO 8601 strings in UTC. */
+/** What made a job: a user (`jobs/run`, the editor), a schedule, a workflow step, an action, or a retry. */
+export const JOB_SOURCES = ['manual', 'schedule', 'workflow', 'action', 'retry'] as const;
+/** One of {@link JOB_SOURCES}. */
+export type JobSource = (typeof JOB_SOURCES)[number];
+
+/**
+ * One execution of a job: one per server of a multi-server run, one per retry attempt. Each has its own
+ * status, exit code, timestamps, log, runtime API token and target. Timestamps are ISO 8601 in UTC.
+ */
+export interface ExecutionDto {
+  id: string;
+  jobId: string;
+  /** 1 for the first try, then one more per retry. */
+  attempt: number;
+  /** The server of a multi-server run, else null. */
+  serverId: string | null;
+  /** `auto` until the execution is claimed, then the target it runs on. */
+  target: Target;
+  status: JobStatus;
+  createdAt: string;
+  claimedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  lastError: string | null;
+  error: JobErrorDto | null;
+  /** Number of log lines stored so far (the highest sequence number of this execution's log). */
+  logLines: number;
+  /** What it sent with `cronium.output()`; null until it does. */
+  output: unknown;
+  /** What it set with `setCondition`, or null. */
+  condition: boolean | null;
+  /** Why `auto` chose this target, when the user should know (e.g. no Docker engine answered). */
+  notice: string | null;
+  /** The executor's own options as it resolved them (container: image, limits, network), or null. */
+  options: Record<string, unknown> | null;
+  /** How the executor finds it again (local: `pid`; container: `containerId`), or null before it started. */
+  handle: Record<string, unknown> | null;
+}
+
+/**
+ * A job as clients see it: what was asked for, its executions, and a summary. The summary fields
+ * (`exitCode` … `container`) are those of its latest execution; `status` is derived from all of them
+ * (`partial` when some servers failed). Timestamps are ISO 8601 strings in UTC.
+ */
 export interface JobDto {
   id: string;
   name: string;
   runtime: Runtime;
-  /** Target the job ran on (`auto` resolved). */
-  target: Exclude<Target, 'auto'>;
+  /** Target of the latest execution: `auto` while it waits to be claimed, then the one it runs on. */
+  target: Target;
   /** Target the client asked for. */
   requestedTarget: Target;
   status: JobStatus;
+  source: JobSource;
+  eventId: string | null;
   cwd: string | null;
   timeoutMs: number | null;
   createdAt: string;
@@ -76,8 +124,12 @@ export interface JobDto {
   output: unknown;
   /** What the job set with `setCondition`, or null. */
   condition: boolean | null;
+  /** Why `auto` chose the target, when the user should know. */
+  notice: string | null;
   /** Container jobs: image, limits, network and the container's id. */
   container: ContainerDetailsDto | null;
+  /** Every execution, oldest first. */
+  executions: ExecutionDto[];
 }
 
 /** How a container job runs. */

@@ -41,6 +41,7 @@ export type ErrorKind =
   | 'protocol_mismatch'
   | 'invalid_params'
   | 'job_not_found'
+  | 'execution_not_found'
   | 'job_not_active'
   | 'stdin_closed'
   | 'no_terminal'

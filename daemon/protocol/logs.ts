@@ -5,6 +5,8 @@ import type { ErrorData } from './errors';
 /** Params of {@link ReadLogsRequest}. */
 export interface ReadLogsParams {
   jobId: string;
+  /** One execution of the job; default its latest (the last retry). */
+  executionId?: string;
   /** Return lines with a sequence number greater than this; default 0. */
   afterSeq?: number;
   /** At most this many lines; default 1000, at most 10000. */
@@ -26,6 +28,8 @@ export const ReadLogsRequest = new RequestType<ReadLogsParams, ReadLogsResult, E
 /** Params of {@link SubscribeLogsRequest}. */
 export interface SubscribeLogsParams {
   jobId: string;
+  /** One execution of the job; default its latest (the last retry). */
+  executionId?: string;
   /** Replay stored lines after this sequence number first; default: only new lines. */
   afterSeq?: number;
 }
@@ -40,8 +44,10 @@ export const SubscribeLogsRequest = new RequestType<SubscribeLogsParams, void, E
 /** Stops a subscription made with {@link SubscribeLogsRequest}. */
 export const UnsubscribeLogsRequest = new RequestType<{ jobId: string }, void, ErrorData>('logs/unsubscribe');
 
-/** New lines of a subscribed job. */
-export const LogsAppendedNotification = new NotificationType<{ jobId: string; lines: LogLineDto[] }>('logs/didAppend');
+/** New lines of a subscribed job's execution. */
+export const LogsAppendedNotification = new NotificationType<{ jobId: string; executionId: string; lines: LogLineDto[] }>(
+  'logs/didAppend',
+);
 
-/** The subscribed job finished and `lastSeq` was its last line; the subscription is over. */
-export const LogsEndedNotification = new NotificationType<{ jobId: string; lastSeq: number }>('logs/didEnd');
+/** The subscribed execution finished and `lastSeq` was its last line; the subscription is over. */
+export const LogsEndedNotification = new NotificationType<{ jobId: string; executionId: string; lastSeq: number }>('logs/didEnd');

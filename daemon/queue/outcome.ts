@@ -1,3 +1,4 @@
+import { CroniumError } from '../errors';
 import type { ExecutionResult } from '../executors/executor';
 import type { JobErrorDto, JobStatus } from '../protocol/dto';
 
@@ -26,7 +27,9 @@ export function outcomeOf(result: ExecutionResult, stopReason: StopReason | unde
   }
   if (result.spawnError) {
     const message = result.spawnError.message;
-    return { status: 'failed', lastError: message, error: { kind: 'spawn_failed', message } };
+    // A typed reason (e.g. the target became unavailable before the execution was claimed) is kept.
+    const kind = CroniumError.is(result.spawnError) ? result.spawnError.kind : 'spawn_failed';
+    return { status: 'failed', lastError: message, error: { kind, message } };
   }
   if (result.exitCode === 0) return { status: 'succeeded', lastError: null, error: null };
   if (result.exitCode !== null) {

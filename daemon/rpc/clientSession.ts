@@ -9,7 +9,7 @@ import {
 } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { Logger } from '../logger';
-import type { LogClient } from '../logs/logHub';
+import type { LogClient, LogRef } from '../logs/logHub';
 import type { LogLineDto } from '../protocol/dto';
 import { ErrorCodes, type ErrorData } from '../protocol/errors';
 import { InitializeRequest, type InitializeResult } from '../protocol/lifecycle';
@@ -98,12 +98,12 @@ export class ClientSession implements LogClient {
     });
   }
 
-  sendLines(jobId: string, lines: LogLineDto[]): void {
-    if (!this.closed) void this.connection.sendNotification(LogsAppendedNotification, { jobId, lines }).catch(() => undefined);
+  sendLines(log: LogRef, lines: LogLineDto[]): void {
+    if (!this.closed) void this.connection.sendNotification(LogsAppendedNotification, { ...log, lines }).catch(() => undefined);
   }
 
-  sendEnd(jobId: string, lastSeq: number): void {
-    if (!this.closed) void this.connection.sendNotification(LogsEndedNotification, { jobId, lastSeq }).catch(() => undefined);
+  sendEnd(log: LogRef, lastSeq: number): void {
+    if (!this.closed) void this.connection.sendNotification(LogsEndedNotification, { ...log, lastSeq }).catch(() => undefined);
   }
 
   congested(): boolean {

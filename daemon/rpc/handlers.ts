@@ -1,7 +1,10 @@
-import { jobNotFound } from '../errors';
+import { CroniumError, jobNotFound } from '../errors';
 import type { LogHub } from '../logs/logHub';
 import { toLogLineDto } from '../logs/logLines';
 import type { JobQueue } from '../queue/jobQueue';
+import { requestFromParams } from '../queue/requestFromParams';
+import type { ExecutionRecord } from '../store/executionRecord';
+import { ErrorCodes } from '../protocol/errors';
 import {
   CancelJobRequest,
   GetJobRequest,
@@ -11,7 +14,9 @@ import {
   SubscribeJobsRequest,
   WriteStdinRequest,
   ResizeTerminalRequest,
+  type RunJobResult,
 } from '../protocol/jobs';
+import type { JobDto } from '../protocol/dto';
 import { DaemonStatusRequest, ShutdownRequest, type DaemonStatusResult } from '../protocol/lifecycle';
 import { ReadLogsRequest, SubscribeLogsRequest, UnsubscribeLogsRequest } from '../protocol/logs';
 import { GetSettingsRequest, UpdateSettingsRequest } from '../protocol/settings';
@@ -55,6 +60,10 @@ export interface HandlerDeps {
   requestShutdown: () => void;
 }
 
+function runResult(job: JobDto): RunJobResult {
+  return job.notice === null ? { job } : { job, notice: job.notice };
+}
+
 /** Wires every daemon method to a session. Handlers stay thin: validation happened, logic lives below. */
 export function registerHandlers(session: ClientSession, deps: HandlerDeps): void {
   const { queue, jobs, logs, hub } = deps;
@@ -71,17 +80,14 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
   session.handle0(DaemonStatusRequest, deps.status);
 
   session.handle(RunJobRequest, runJobSchema, async (params) => {
-    const { job, notice } = await queue.submit(
-      params,
-      params.subscribeLogs ? (queued) => hub.subscribe(session, queued.id, 0) : undefined,
+    const job = await queue.submit(
+      requestFromParams(params, jobs),
+      params.subscribeLogs ? (queued, execution) => hub.subscribe(session, { jobId: queued.id, executionId: execution.id }, 0) : undefined,
     );
-    return notice === undefined ? { job: queue.dto(job) } : { job: queue.dto(job), notice };
+    return runResult(queue.dto(job));
   });
   session.handle(GetJobRequest, getJobSchema, ({ id }) => queue.dto(existingJob(id)));
-  session.handle(RerunJobRequest, getJobSchema, async ({ id }) => {
-    const { job, notice } = await queue.rerun(id);
-    return notice === undefined ? { job: queue.dto(job) } : { job: queue.dto(job), notice };
-  });
+  session.handle(RerunJobRequest, getJobSchema, async ({ id }) => runResult(queue.dto(await queue.rerun(id))));
   session.handle(ListJobsRequest, listJobsSchema, ({ limit, status }) => ({
     jobs: jobs.list(limit ?? 50, status).map((job) => queue.dto(job)),
   }));
@@ -92,18 +98,30 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
     session.watchesJobs = true;
   });
 
-  session.handle(ReadLogsRequest, readLogsSchema, ({ jobId, afterSeq = 0, limit = 1000 }) => {
+  /** The execution whose log a call means: the one it names, else the job's latest. */
+  const logOf = (jobId: string, executionId: string | undefined): ExecutionRecord => {
     existingJob(jobId);
-    const lines = logs.read(jobId, afterSeq, limit);
+    const execution = executionId === undefined ? queue.logExecution(jobId) : jobs.executions(jobId).find((e) => e.id === executionId);
+    if (execution === undefined) {
+      throw new CroniumError(ErrorCodes.JobNotFound, 'execution_not_found', `Job ${jobId} has no execution ${executionId ?? ''}`.trim(), {
+        jobId,
+        executionId,
+      });
+    }
+    return execution;
+  };
+  session.handle(ReadLogsRequest, readLogsSchema, ({ jobId, executionId, afterSeq = 0, limit = 1000 }) => {
+    const execution = logOf(jobId, executionId);
+    const lines = logs.read(execution.id, afterSeq, limit);
     return {
       lines: lines.map(toLogLineDto),
       nextSeq: lines.length > 0 ? lines[lines.length - 1].seq : afterSeq,
       atEnd: lines.length < limit,
     };
   });
-  session.handle(SubscribeLogsRequest, subscribeLogsSchema, ({ jobId, afterSeq }) => {
-    existingJob(jobId);
-    hub.subscribe(session, jobId, afterSeq);
+  session.handle(SubscribeLogsRequest, subscribeLogsSchema, ({ jobId, executionId, afterSeq }) => {
+    const execution = logOf(jobId, executionId);
+    hub.subscribe(session, { jobId, executionId: execution.id }, afterSeq);
   });
   session.handle(UnsubscribeLogsRequest, unsubscribeLogsSchema, ({ jobId }) => hub.unsubscribe(session.id, jobId));
 

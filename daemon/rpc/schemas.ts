@@ -9,6 +9,7 @@ z.config(en());
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const jobId = z.string().check(z.regex(/^job_[a-z0-9]{12}$/, 'is not a job id (job_ and 12 letters or digits)'));
+const executionId = z.string().check(z.regex(/^exe_[a-z0-9]{12}$/, 'is not an execution id (exe_ and 12 letters or digits)'));
 const count = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 const terminalSize = z.strictObject({ columns: count(1, 1000), rows: count(1, 1000) });
 
@@ -88,12 +89,14 @@ export const emptySchema = z.pipe(
 
 export const readLogsSchema = z.strictObject({
   jobId,
+  executionId: z.optional(executionId),
   afterSeq: z.optional(count(0, Number.MAX_SAFE_INTEGER)),
   limit: z.optional(count(1, 10_000)),
 });
 
 export const subscribeLogsSchema = z.strictObject({
   jobId,
+  executionId: z.optional(executionId),
   afterSeq: z.optional(count(0, Number.MAX_SAFE_INTEGER)),
 });
 

@@ -1,14 +1,17 @@
 import { coerceError } from '../errors';
 import { isTerminalStatus } from '../protocol/dto';
+import type { ExecutionRecord } from '../store/executionRecord';
+import type { ExecutionStore } from '../store/executionStore';
 import type { JobRecord, JobStore } from '../store/jobStore';
 import type { Variables } from '../variables';
-import type { ExecutionClaims, ExecutionTokens } from './executionTokens';
+import type { ExecutionTokens } from './executionTokens';
 import type { RateLimiter } from './rateLimiter';
 import type { RuntimeRequest, RuntimeRequestHandler, RuntimeResponse } from './types';
 
 export interface RuntimeApiDeps {
   tokens: ExecutionTokens;
   jobs: JobStore;
+  executions: ExecutionStore;
   variables: Variables;
   limiter: RateLimiter;
   onError: (message: string) => void;
@@ -59,8 +62,9 @@ async function route(deps: RuntimeApiDeps, request: RuntimeRequest): Promise<Run
   if (!limit.ok) {
     return fail(429, 'rate_limited', 'Too many runtime API requests', { 'retry-after': String(limit.retryAfterSeconds) });
   }
-  const job = deps.jobs.get(claims.jobId);
-  if (job === undefined) return fail(404, 'not_found', 'The execution no longer exists');
+  const execution = deps.executions.get(claims.executionId);
+  const job = execution === undefined ? undefined : deps.jobs.get(execution.jobId);
+  if (execution === undefined || job === undefined) return fail(404, 'not_found', 'The execution no longer exists');
 
   const key = encodedKey === undefined ? undefined : decodeURIComponent(encodedKey);
   const endpoint = `${request.method} ${key === undefined ? resource : 'variables'}`;
@@ -68,7 +72,7 @@ async function route(deps: RuntimeApiDeps, request: RuntimeRequest): Promise<Run
     case 'GET input':
       return reply(200, { success: true, data: job.input ?? null });
     case 'GET context':
-      return reply(200, { success: true, data: context(job, claims) });
+      return reply(200, { success: true, data: context(job, execution) });
     case 'GET variables': {
       const value = deps.variables.get(key as string);
       if (value === undefined) return fail(404, 'not_found', `No variable ${key}`);
@@ -77,14 +81,14 @@ async function route(deps: RuntimeApiDeps, request: RuntimeRequest): Promise<Run
     case 'POST output':
     case 'POST condition':
     case 'PUT variables':
-      return write(deps, job, endpoint, key, request.body);
+      return write(deps, execution, endpoint, key, request.body);
     default:
       return fail(405, 'method_not_allowed', `${request.method} is not allowed on ${path}`);
   }
 }
 
-function write(deps: RuntimeApiDeps, job: JobRecord, endpoint: string, key: string | undefined, raw: Buffer): RuntimeResponse {
-  if (isTerminalStatus(job.status)) return fail(409, 'execution_finished', 'The execution has already finished');
+function write(deps: RuntimeApiDeps, execution: ExecutionRecord, endpoint: string, key: string | undefined, raw: Buffer): RuntimeResponse {
+  if (isTerminalStatus(execution.status)) return fail(409, 'execution_finished', 'The execution has already finished');
   let body: Record<string, unknown>;
   try {
     const parsed = JSON.parse(raw.toString('utf8')) as unknown;
@@ -95,10 +99,10 @@ function write(deps: RuntimeApiDeps, job: JobRecord, endpoint: string, key: stri
   }
   if (endpoint === 'POST output') {
     if (!('data' in body)) return fail(400, 'bad_request', 'Expected {"data": …}');
-    deps.jobs.setOutput(job.id, body.data);
+    deps.executions.setOutput(execution.id, body.data);
   } else if (endpoint === 'POST condition') {
     if (typeof body.condition !== 'boolean') return fail(400, 'bad_request', 'Expected {"condition": true|false}');
-    deps.jobs.setCondition(job.id, body.condition);
+    deps.executions.setCondition(execution.id, body.condition);
   } else {
     if (!('value' in body)) return fail(400, 'bad_request', 'Expected {"value": …}');
     if (!/^[A-Za-z0-9_.-]{1,200}$/.test(key as string)) return fail(400, 'bad_request', 'Variable names are letters, digits, _ . -');
@@ -107,17 +111,18 @@ function write(deps: RuntimeApiDeps, job: JobRecord, endpoint: string, key: stri
   return reply(200, { success: true });
 }
 
-function context(job: JobRecord, claims: ExecutionClaims): Record<string, unknown> {
+function context(job: JobRecord, execution: ExecutionRecord): Record<string, unknown> {
   return {
-    executionId: claims.executionId,
+    executionId: execution.id,
     jobId: job.id,
+    attempt: execution.attempt,
     eventId: job.eventId,
     eventName: job.name,
     name: job.name,
     runtime: job.runtime,
-    target: job.target,
-    status: job.status,
-    startedAt: job.startedAt === null ? null : new Date(job.startedAt).toISOString(),
+    target: execution.target,
+    status: execution.status,
+    startedAt: execution.startedAt === null ? null : new Date(execution.startedAt).toISOString(),
     timeoutMs: job.timeoutMs,
   };
 }

@@ -1,14 +1,15 @@
-import type { ContainerOptions } from '../executors/executor';
-import type { JobErrorDto, JobStatus, Runtime, Target } from '../protocol/dto';
+import type { JobSource, JobStatus, Runtime, Target } from '../protocol/dto';
 import type { Db } from './database';
+import { executionFromRow, type ExecutionRecord, type ExecutionRow, type NewExecution } from './executionRecord';
+import { deriveJobStatus } from './jobStatus';
 
-/** A job row as the daemon uses it. Times are milliseconds since the epoch. */
+/** A job row as the daemon uses it: what was asked for. Times are milliseconds since the epoch. */
 export interface JobRecord {
   id: string;
   name: string;
   runtime: Runtime;
-  target: Exclude<Target, 'auto'>;
   requestedTarget: Target;
+  /** Derived from the executions; stored so lists filter and sort in SQL. */
   status: JobStatus;
   script: string;
   scriptName: string | null;
@@ -17,63 +18,27 @@ export interface JobRecord {
   envKeys: string[];
   timeoutMs: number | null;
   createdAt: number;
-  claimedAt: number | null;
+  /** First execution's start and, once every execution ended, the last one's end. */
   startedAt: number | null;
   finishedAt: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  pid: number | null;
-  pidStart: string | null;
-  lastError: string | null;
-  error: JobErrorDto | null;
-  logLines: number;
+  source: JobSource;
   eventId: string | null;
+  workflowRunId: string | null;
+  workflowStepId: string | null;
+  /** The schedule slot or trigger time that made the job, if any. */
+  triggeredAt: number | null;
   /** JSON given to `cronium.input()`. */
   input: unknown;
-  /** JSON the job sent with `cronium.output()`; undefined until it does. */
-  output: unknown;
-  /** What the job set with `setCondition`, or null. */
-  condition: boolean | null;
-  container: ContainerOptions | null;
-  containerId: string | null;
-  storedBytes: { stdout: number; stderr: number };
+  /** What the request asked of its target (limits, network, image); each executor reads it its own way. */
+  targetOptions: Record<string, unknown>;
 }
 
-export type NewJob = Pick<
-  JobRecord,
-  | 'id'
-  | 'name'
-  | 'runtime'
-  | 'target'
-  | 'requestedTarget'
-  | 'script'
-  | 'scriptName'
-  | 'cwd'
-  | 'envSealed'
-  | 'envKeys'
-  | 'timeoutMs'
-  | 'createdAt'
-  | 'eventId'
-  | 'input'
-  | 'container'
->;
-
-/** How a job ended; written once by {@link JobStore.finish}. */
-export interface JobOutcome {
-  status: JobStatus;
-  finishedAt: number;
-  exitCode: number | null;
-  signal: string | null;
-  lastError: string | null;
-  error: JobErrorDto | null;
-  logLines: number;
-}
+export type NewJob = Omit<JobRecord, 'status' | 'startedAt' | 'finishedAt'>;
 
 interface JobRow {
   id: string;
   name: string;
   runtime: string;
-  target: string;
   requested_target: string;
   status: string;
   script: string;
@@ -83,34 +48,22 @@ interface JobRow {
   env_keys: string;
   timeout_ms: number | null;
   created_at: number;
-  claimed_at: number | null;
   started_at: number | null;
   finished_at: number | null;
-  exit_code: number | null;
-  signal: string | null;
-  pid: number | null;
-  pid_start: string | null;
-  last_error: string | null;
-  error_json: string | null;
-  log_lines: number;
+  source: string;
   event_id: string | null;
+  workflow_run_id: string | null;
+  workflow_step_id: string | null;
+  triggered_at: number | null;
   input_json: string | null;
-  output_json: string | null;
-  condition: number | null;
-  container_json: string | null;
-  container_id: string | null;
-  stdout_bytes: number;
-  stderr_bytes: number;
+  target_options_json: string | null;
 }
-
-const parseJson = (text: string | null): unknown => (text === null ? undefined : (JSON.parse(text) as unknown));
 
 function fromRow(row: JobRow): JobRecord {
   return {
     id: row.id,
     name: row.name,
     runtime: row.runtime as Runtime,
-    target: row.target as JobRecord['target'],
     requestedTarget: row.requested_target as Target,
     status: row.status as JobStatus,
     script: row.script,
@@ -120,79 +73,65 @@ function fromRow(row: JobRow): JobRecord {
     envKeys: JSON.parse(row.env_keys) as string[],
     timeoutMs: row.timeout_ms,
     createdAt: row.created_at,
-    claimedAt: row.claimed_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    pid: row.pid,
-    pidStart: row.pid_start,
-    lastError: row.last_error,
-    error: row.error_json === null ? null : (JSON.parse(row.error_json) as JobErrorDto),
-    logLines: row.log_lines,
+    source: row.source as JobSource,
     eventId: row.event_id,
-    input: parseJson(row.input_json),
-    output: parseJson(row.output_json),
-    condition: row.condition === null ? null : row.condition === 1,
-    container: (parseJson(row.container_json) as ContainerOptions | undefined) ?? null,
-    containerId: row.container_id,
-    storedBytes: { stdout: row.stdout_bytes, stderr: row.stderr_bytes },
+    workflowRunId: row.workflow_run_id,
+    workflowStepId: row.workflow_step_id,
+    triggeredAt: row.triggered_at,
+    input: row.input_json === null ? undefined : (JSON.parse(row.input_json) as unknown),
+    targetOptions: row.target_options_json === null ? {} : (JSON.parse(row.target_options_json) as Record<string, unknown>),
   };
 }
 
-const ACTIVE = "('claimed', 'running')";
-const TERMINAL = "('succeeded', 'failed', 'cancelled', 'timed_out', 'partial')";
-
-/** Prepared statements for the `jobs` table. */
+/** Prepared statements for the `jobs` table; a job is written with its first executions in one step. */
 export class JobStore {
   private readonly stmts;
+  private readonly insertTx: (job: NewJob, executions: readonly NewExecution[]) => void;
+  private readonly refreshTx: (jobId: string) => void;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly insertExecution: (execution: NewExecution) => void,
+  ) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO jobs (id, name, runtime, target, requested_target, status, script, script_name, cwd,
-                           env_sealed, env_keys, timeout_ms, created_at, event_id, input_json, container_json)
-         VALUES (@id, @name, @runtime, @target, @requestedTarget, 'queued', @script, @scriptName, @cwd,
-                 @envSealed, @envKeys, @timeoutMs, @createdAt, @eventId, @inputJson, @containerJson)`,
+        `INSERT INTO jobs (id, name, runtime, requested_target, status, script, script_name, cwd, env_sealed, env_keys,
+                           timeout_ms, created_at, source, event_id, workflow_run_id, workflow_step_id, triggered_at,
+                           input_json, target_options_json)
+         VALUES (@id, @name, @runtime, @requestedTarget, 'queued', @script, @scriptName, @cwd, @envSealed, @envKeys,
+                 @timeoutMs, @createdAt, @source, @eventId, @workflowRunId, @workflowStepId, @triggeredAt,
+                 @inputJson, @targetOptionsJson)`,
       ),
       get: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
       list: db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY rowid DESC LIMIT ?'),
-      listByStatus: db.prepare<[string, number], JobRow>(
-        'SELECT * FROM jobs WHERE status = ? ORDER BY rowid DESC LIMIT ?',
+      listByStatus: db.prepare<[string, number], JobRow>('SELECT * FROM jobs WHERE status = ? ORDER BY rowid DESC LIMIT ?'),
+      executionsOf: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE job_id = ? ORDER BY rowid'),
+      statusParts: db.prepare<[string], { status: string; server_id: string | null; attempt: number; started_at: number | null; finished_at: number | null }>(
+        'SELECT status, server_id, attempt, started_at, finished_at FROM executions WHERE job_id = ?',
       ),
-      // One statement, so a job can never be claimed twice.
-      claimNext: db.prepare<[number], JobRow>(
-        `UPDATE jobs SET status = 'claimed', claimed_at = ?
-         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY rowid LIMIT 1)
-         RETURNING *`,
+      setSummary: db.prepare<[string, number | null, number | null, string]>(
+        'UPDATE jobs SET status = ?, started_at = ?, finished_at = ? WHERE id = ?',
       ),
-      markRunning: db.prepare<[number, number | null, string | null, string | null, string]>(
-        `UPDATE jobs SET status = 'running', started_at = ?, pid = ?, pid_start = ?, container_id = ?
-         WHERE id = ? AND status = 'claimed'`,
-      ),
-      progress: db.prepare<[number, number, number, string]>(
-        'UPDATE jobs SET log_lines = ?, stdout_bytes = ?, stderr_bytes = ? WHERE id = ?',
-      ),
-      setOutput: db.prepare<[string, string]>('UPDATE jobs SET output_json = ? WHERE id = ?'),
-      setCondition: db.prepare<[number, string]>('UPDATE jobs SET condition = ? WHERE id = ?'),
-      finish: db.prepare(
-        `UPDATE jobs SET status = @status, finished_at = @finishedAt, exit_code = @exitCode, signal = @signal,
-                         last_error = @lastError, error_json = @errorJson, log_lines = @logLines
-         WHERE id = @id AND status NOT IN ${TERMINAL}`,
-      ),
-      active: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE status IN ${ACTIVE} ORDER BY rowid`),
       countStatus: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM jobs WHERE status = ?'),
     };
+    this.insertTx = db.transaction((job: NewJob, executions: readonly NewExecution[]) => {
+      const { input, targetOptions, envKeys, ...rest } = job;
+      this.stmts.insert.run({
+        ...rest,
+        envKeys: JSON.stringify(envKeys),
+        inputJson: input === undefined ? null : JSON.stringify(input),
+        targetOptionsJson: Object.keys(targetOptions).length === 0 ? null : JSON.stringify(targetOptions),
+      });
+      for (const execution of executions) this.insertExecution(execution);
+    });
+    this.refreshTx = db.transaction((jobId: string) => this.refreshSummary(jobId));
   }
 
-  insert(job: NewJob): JobRecord {
-    const { input, container, ...rest } = job;
-    this.stmts.insert.run({
-      ...rest,
-      envKeys: JSON.stringify(job.envKeys),
-      inputJson: input === undefined ? null : JSON.stringify(input),
-      containerJson: container === null ? null : JSON.stringify(container),
-    });
+  /** Stores a job and its first executions together: a job is never seen without them. */
+  insert(job: NewJob, executions: readonly NewExecution[]): JobRecord {
+    this.insertTx(job, executions);
     return this.get(job.id) as JobRecord;
   }
 
@@ -206,39 +145,23 @@ export class JobStore {
     return rows.map(fromRow);
   }
 
-  /** Atomically moves the oldest queued job to `claimed`. */
-  claimNext(now: number): JobRecord | undefined {
-    const row = this.stmts.claimNext.get(now);
-    return row && fromRow(row);
+  executions(jobId: string): ExecutionRecord[] {
+    return this.stmts.executionsOf.all(jobId).map(executionFromRow);
   }
 
-  markRunning(id: string, startedAt: number, pid: number | null, pidStart: string | null, containerId: string | null): void {
-    this.stmts.markRunning.run(startedAt, pid, pidStart, containerId, id);
+  /** Derives the job's status, start and end from its executions again (inside the caller's transaction). */
+  refreshSummary(jobId: string): void {
+    const parts = this.stmts.statusParts.all(jobId);
+    const status = deriveJobStatus(parts.map((p) => ({ status: p.status as JobStatus, serverId: p.server_id, attempt: p.attempt })));
+    const starts = parts.map((p) => p.started_at).filter((t): t is number => t !== null);
+    const ends = parts.map((p) => p.finished_at).filter((t): t is number => t !== null);
+    const ended = parts.length > 0 && parts.every((p) => p.finished_at !== null);
+    this.stmts.setSummary.run(status, starts.length > 0 ? Math.min(...starts) : null, ended ? Math.max(...ends) : null, jobId);
   }
 
-  /** Lines and per-stream bytes stored so far, written with each log batch. */
-  progress(id: string, logLines: number, bytes: { stdout: number; stderr: number }): void {
-    this.stmts.progress.run(logLines, bytes.stdout, bytes.stderr, id);
-  }
-
-  setOutput(id: string, output: unknown): void {
-    this.stmts.setOutput.run(JSON.stringify(output ?? null), id);
-  }
-
-  setCondition(id: string, condition: boolean): void {
-    this.stmts.setCondition.run(condition ? 1 : 0, id);
-  }
-
-  /** Records how a job ended. Returns false when it had already ended (the first outcome wins). */
-  finish(id: string, outcome: JobOutcome): boolean {
-    const { error, ...rest } = outcome;
-    const result = this.stmts.finish.run({ id, ...rest, errorJson: error === null ? null : JSON.stringify(error) });
-    return result.changes === 1;
-  }
-
-  /** Jobs that were claimed or running: after a crash, these are the ones nobody watches. */
-  active(): JobRecord[] {
-    return this.stmts.active.all().map(fromRow);
+  /** Same as {@link refreshSummary}, in a transaction of its own. */
+  refresh(jobId: string): void {
+    this.refreshTx(jobId);
   }
 
   count(status: JobStatus): number {

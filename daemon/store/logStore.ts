@@ -25,31 +25,31 @@ interface LogRow {
 const ROWS_PER_INSERT = 100;
 const COLUMNS = '(?, ?, ?, ?, ?, ?)';
 
-/** Prepared statements for `job_logs`. Writes are batched in one transaction per call. */
+/** Prepared statements for `execution_logs` (lines are per execution). Writes are batched in one transaction per call. */
 export class LogStore {
   private readonly insertOne: Statement;
   private readonly insertMany: Statement;
   private readonly readPage: Statement<[string, number, number], LogRow>;
   private readonly lastSeqStmt: Statement<[string], { seq: number | null }>;
-  private readonly appendTx: (jobId: string, lines: readonly StoredLine[]) => void;
+  private readonly appendTx: (executionId: string, lines: readonly StoredLine[]) => void;
 
   constructor(db: Db) {
-    this.insertOne = db.prepare(`INSERT INTO job_logs (job_id, seq, stream, ts, data, partial) VALUES ${COLUMNS}`);
+    this.insertOne = db.prepare(`INSERT INTO execution_logs (execution_id, seq, stream, ts, data, partial) VALUES ${COLUMNS}`);
     this.insertMany = db.prepare(
-      `INSERT INTO job_logs (job_id, seq, stream, ts, data, partial) VALUES ${Array(ROWS_PER_INSERT).fill(COLUMNS).join(', ')}`,
+      `INSERT INTO execution_logs (execution_id, seq, stream, ts, data, partial) VALUES ${Array(ROWS_PER_INSERT).fill(COLUMNS).join(', ')}`,
     );
     this.readPage = db.prepare(
-      'SELECT seq, stream, ts, data, partial FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, stream, ts, data, partial FROM execution_logs WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.lastSeqStmt = db.prepare('SELECT max(seq) AS seq FROM job_logs WHERE job_id = ?');
-    this.appendTx = db.transaction((jobId: string, lines: readonly StoredLine[]) => {
+    this.lastSeqStmt = db.prepare('SELECT max(seq) AS seq FROM execution_logs WHERE execution_id = ?');
+    this.appendTx = db.transaction((executionId: string, lines: readonly StoredLine[]) => {
       let i = 0;
       const args: unknown[] = new Array(ROWS_PER_INSERT * 6);
       for (; i + ROWS_PER_INSERT <= lines.length; i += ROWS_PER_INSERT) {
         for (let j = 0; j < ROWS_PER_INSERT; j++) {
           const line = lines[i + j];
           const at = j * 6;
-          args[at] = jobId;
+          args[at] = executionId;
           args[at + 1] = line.seq;
           args[at + 2] = line.stream;
           args[at + 3] = line.ts;
@@ -60,20 +60,20 @@ export class LogStore {
       }
       for (; i < lines.length; i++) {
         const line = lines[i];
-        this.insertOne.run(jobId, line.seq, line.stream, line.ts, line.data, line.partial ? 1 : 0);
+        this.insertOne.run(executionId, line.seq, line.stream, line.ts, line.data, line.partial ? 1 : 0);
       }
     });
   }
 
-  append(jobId: string, lines: readonly StoredLine[]): void {
-    if (lines.length > 0) this.appendTx(jobId, lines);
+  append(executionId: string, lines: readonly StoredLine[]): void {
+    if (lines.length > 0) this.appendTx(executionId, lines);
   }
 
-  read(jobId: string, afterSeq: number, limit: number): StoredLine[] {
-    return this.readPage.all(jobId, afterSeq, limit).map((row) => ({ ...row, partial: row.partial === 1 }));
+  read(executionId: string, afterSeq: number, limit: number): StoredLine[] {
+    return this.readPage.all(executionId, afterSeq, limit).map((row) => ({ ...row, partial: row.partial === 1 }));
   }
 
-  lastSeq(jobId: string): number {
-    return this.lastSeqStmt.get(jobId)?.seq ?? 0;
+  lastSeq(executionId: string): number {
+    return this.lastSeqStmt.get(executionId)?.seq ?? 0;
   }
 }

@@ -1,4 +1,4 @@
-import type { JobDto, JobStatus, LogLineDto, Runtime } from '../../daemon/protocol/dto';
+import type { ExecutionDto, JobDto, JobStatus, LogLineDto, Runtime } from '../../daemon/protocol/dto';
 
 /** Kept free of `vscode` so tests run it under plain mocha; the tree maps these ids to ThemeIcon/ThemeColor. */
 export interface StatusLook {
@@ -50,7 +50,25 @@ export function jobDescription(job: JobDto, now: number): string {
 export function jobTooltip(job: JobDto): string {
   const lines = [`${job.name} — ${job.status.replace('_', ' ')}`, `id ${job.id}`, `created ${job.createdAt}`];
   if (job.lastError) lines.push(job.lastError);
+  if (job.notice) lines.push(job.notice);
+  for (const execution of job.executions) lines.push(`${executionLabel(execution)}: ${executionDescription(execution, Date.now())}`);
   return lines.join('\n');
+}
+
+/** `#1 exe_0a1b2c…` (and the server of a multi-server run): how an execution row is named. */
+export function executionLabel(execution: ExecutionDto): string {
+  return `#${execution.attempt}${execution.serverId === null ? '' : ` ${execution.serverId}`} ${execution.id}`;
+}
+
+/** Execution row description: `failed · local · 1.2 s · exit 3`. */
+export function executionDescription(execution: ExecutionDto, now: number): string {
+  const parts: string[] = [execution.status.replace('_', ' '), execution.target];
+  const duration =
+    execution.durationMs ?? (execution.startedAt && !execution.finishedAt ? Math.max(0, now - Date.parse(execution.startedAt)) : undefined);
+  if (duration !== undefined) parts.push(formatDuration(duration));
+  if (execution.exitCode !== null) parts.push(`exit ${execution.exitCode}`);
+  else if (execution.signal) parts.push(execution.signal);
+  return parts.join(' · ');
 }
 
 /** One line for the end of a job's output channel and for its notification. */

@@ -1,16 +1,17 @@
 import * as vscode from 'vscode';
-import type { JobDto, JobStatus } from '../../daemon/protocol/dto';
+import type { ExecutionDto, JobDto, JobStatus } from '../../daemon/protocol/dto';
 import { isTerminalStatus } from '../../daemon/protocol/dto';
 import { JobStatusChangedNotification, ListJobsRequest, SubscribeJobsRequest } from '../../daemon/protocol/jobs';
 import type { DaemonConnection } from '../daemon/daemonConnection';
-import { jobDescription, jobTooltip, sortJobs, statusLook } from './jobFormat';
+import { executionDescription, executionLabel, jobDescription, jobTooltip, sortJobs, statusLook } from './jobFormat';
 
 const LIST_LIMIT = 200;
 
 /** A job row; `job` is what context-menu commands receive. */
 export class JobItem extends vscode.TreeItem {
   constructor(readonly job: JobDto, now: number, rerunnable: boolean) {
-    super(job.name, vscode.TreeItemCollapsibleState.None);
+    // A job that ran more than once (retries, several servers) opens onto its executions.
+    super(job.name, job.executions.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     const look = statusLook(job.status);
     this.id = job.id;
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
@@ -22,11 +23,26 @@ export class JobItem extends vscode.TreeItem {
   }
 }
 
+/** One execution of a job with several. */
+export class ExecutionItem extends vscode.TreeItem {
+  constructor(readonly job: JobDto, readonly execution: ExecutionDto, now: number) {
+    super(executionLabel(execution), vscode.TreeItemCollapsibleState.None);
+    const look = statusLook(execution.status);
+    this.id = `${job.id}/${execution.id}`;
+    this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
+    this.description = executionDescription(execution, now);
+    this.tooltip = execution.lastError ?? execution.notice ?? undefined;
+    this.contextValue = 'execution';
+  }
+}
+
+type JobsTreeItem = JobItem | ExecutionItem;
+
 /**
  * Jobs of the daemon, kept live by `jobs/didChangeStatus`. Jobs this window submits are added at once
  * from the `jobs/run` reply, so the view shows them before the first notification arrives.
  */
-export class JobsModel implements vscode.TreeDataProvider<JobItem>, vscode.Disposable {
+export class JobsModel implements vscode.TreeDataProvider<JobsTreeItem>, vscode.Disposable {
   private readonly jobs = new Map<string, JobDto>();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly jobEmitter = new vscode.EventEmitter<JobDto>();
@@ -76,13 +92,18 @@ export class JobsModel implements vscode.TreeDataProvider<JobItem>, vscode.Dispo
     return this.filter;
   }
 
-  getTreeItem(item: JobItem): JobItem {
+  getTreeItem(item: JobsTreeItem): JobsTreeItem {
     return item;
   }
 
-  getChildren(): JobItem[] {
+  getChildren(parent?: JobsTreeItem): JobsTreeItem[] {
     if (!this.daemon.current) return [];
     const now = Date.now();
+    if (parent instanceof ExecutionItem) return [];
+    if (parent instanceof JobItem) {
+      const job = this.jobs.get(parent.job.id) ?? parent.job;
+      return job.executions.map((execution) => new ExecutionItem(job, execution, now));
+    }
     return sortJobs(this.jobs.values())
       .filter((job) => !this.filter || this.filter.has(job.status))
       .map((job) => new JobItem(job, now, this.isRerunnable(job.id)));

@@ -41,8 +41,8 @@ export class OutputRecorder {
   private waiters: Array<() => boolean> = [];
 
   readonly hooks: ExecutionHooks = {
-    onStarted: (info) => {
-      this.containerId = info.containerId;
+    onStarted: (handle) => {
+      this.containerId = typeof handle.containerId === 'string' ? handle.containerId : undefined;
       this.wake();
     },
     onOutput: (stream, chunk) => {
@@ -99,7 +99,10 @@ export function makeExecutor(options: { daemonId?: string; api?: FakeRuntimeApi;
 export function bashSpec(script: string, extra: Partial<ExecutionSpec> = {}): ExecutionSpec {
   const jobId = extra.jobId ?? testJobId();
   return {
+    // The executor knows an execution by this id; these tests give it the job's.
+    executionId: jobId,
     jobId,
+    options: null,
     runtime: 'bash',
     script,
     scriptName: null,

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { hkdfSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { DaemonClient } from '../../daemon/cli/client';
 import type { Runtime } from '../../daemon/protocol/dto';
+import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
 import { DaemonProcess, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 import { dockerProblem, requireService } from '../helpers/services';
 import { databaseContains, writeScript } from '../helpers/tempHome';
+import { waitFor } from '../helpers/wait';
 
 /** Scripts written for Cronium: the global `cronium`, no import. */
 const PRODUCER: Record<Runtime, string> = {
@@ -77,27 +79,38 @@ describe('runtime API and helpers in local and container jobs', function () {
 
   describe('token scoping', function () {
     let apiUrl: string;
-    let otherJob: string;
+    let otherExecution: string;
     let ownToken: string;
     let ownJob: string;
+    let ownExecution: string;
+
+    /** The job's token is masked in its log, so the job hands its credentials over in a file. */
+    const credentials = (file: string) =>
+      `printf '%s\\n' "$CRONIUM_RUNTIME_API" "$CRONIUM_EXECUTION_ID" "$CRONIUM_EXECUTION_TOKEN" > ${file}.tmp && mv ${file}.tmp ${file}\n`;
 
     before(async function () {
       const other = await runToEnd(client, { content: 'echo', runtime: 'bash', target: 'local', input: { secret: 'of another job' } });
-      otherJob = other.job.id;
-      const own = await runToEnd(client, {
-        content: 'echo "$CRONIUM_RUNTIME_API"\necho "$CRONIUM_EXECUTION_TOKEN"\nsleep 2',
+      otherExecution = other.job.executions[0].id;
+      const file = join(home, 'own-credentials');
+      const { job } = await client.connection.sendRequest(RunJobRequest, {
+        content: `${credentials(file)}sleep 60\n`,
         runtime: 'bash',
         target: 'local',
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
       });
-      [apiUrl, ownToken] = own.stdout.trim().split('\n');
-      ownJob = own.job.id;
+      ownJob = job.id;
+      const text = await waitFor('the job to write its credentials', () => existsSync(file) && readFileSync(file, 'utf8'));
+      [apiUrl, ownExecution, ownToken] = text.trim().split('\n');
+    });
+
+    after(async function () {
+      await client.connection.sendRequest(CancelJobRequest, { id: ownJob }).catch(() => undefined);
     });
 
     const get = (path: string, token: string) => fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
     it("answers 403 when a token asks for another execution's input or variables", async function () {
-      for (const path of [`/executions/${otherJob}/input`, `/executions/${otherJob}/variables/shared_bash`]) {
+      for (const path of [`/executions/${otherExecution}/input`, `/executions/${otherExecution}/variables/shared_bash`]) {
         const response = await get(path, ownToken);
         assert.equal(response.status, 403);
         const body = (await response.json()) as { error: { code: string } };
@@ -108,34 +121,52 @@ describe('runtime API and helpers in local and container jobs', function () {
     it('answers 401 to a forged token and to an expired one', async function () {
       const forged = await new SignJWT({ jobId: ownJob, scope: 'execution' })
         .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(ownJob)
+        .setSubject(ownExecution)
         .setIssuer('cronium-daemon')
         .setAudience('cronium-runtime-api')
         .setExpirationTime('1h')
         .sign(new TextEncoder().encode('not the daemon key, but 32 bytes!'));
-      assert.equal((await get(`/executions/${ownJob}/context`, forged)).status, 401);
+      assert.equal((await get(`/executions/${ownExecution}/context`, forged)).status, 401);
 
       // Signed with the daemon's real key (derived from the home's master key), but expired.
       const master = Buffer.from(readFileSync(join(home, 'master.key'), 'utf8').trim(), 'base64');
       const key = new Uint8Array(hkdfSync('sha256', master, Buffer.alloc(0), 'cronium:execution-tokens', 32));
       const expired = await new SignJWT({ jobId: ownJob, scope: 'execution' })
         .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(ownJob)
+        .setSubject(ownExecution)
         .setIssuer('cronium-daemon')
         .setAudience('cronium-runtime-api')
         .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
         .sign(key);
-      const response = await get(`/executions/${ownJob}/context`, expired);
+      const response = await get(`/executions/${ownExecution}/context`, expired);
       assert.equal(response.status, 401);
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'token_expired');
-      assert.equal((await get(`/executions/${ownJob}/context`, '')).status, 401);
+      assert.equal((await get(`/executions/${ownExecution}/context`, '')).status, 401);
     });
 
     it('answers its own execution', async function () {
-      const response = await get(`/executions/${ownJob}/context`, ownToken);
+      const response = await get(`/executions/${ownExecution}/context`, ownToken);
       assert.equal(response.status, 200);
-      assert.equal(((await response.json()) as { data: { jobId: string } }).data.jobId, ownJob);
+      const { data } = (await response.json()) as { data: { jobId: string; executionId: string } };
+      assert.equal(data.jobId, ownJob);
+      assert.equal(data.executionId, ownExecution);
     });
+  });
+
+  it("masks the job's own execution token in its log and keeps it out of the SQLite file", async function () {
+    const file = join(home, 'printenv-credentials');
+    const result = await runToEnd(client, {
+      content: `printf '%s\\n' "$CRONIUM_EXECUTION_TOKEN" > ${file}\nprintenv | grep ^CRONIUM_EXECUTION_TOKEN=\necho "again: $CRONIUM_EXECUTION_TOKEN"\n`,
+      runtime: 'bash',
+      target: 'local',
+    });
+    assert.equal(result.job.status, 'succeeded', result.stderr);
+    const token = readFileSync(file, 'utf8').trim();
+    assert.match(token, /^ey[\w-]+\.[\w-]+\.[\w-]+$/, 'the job had a JWT');
+    assert.equal(result.stdout, 'CRONIUM_EXECUTION_TOKEN=***\nagain: ***\n');
+    const logs = await cronium(home, ['logs', result.job.id]);
+    assert.equal(logs.stdout.includes(token), false);
+    assert.equal(databaseContains(home, token), false, 'the database does not hold the token');
   });
 
   it('masks a secret variable printed by a script and keeps it out of the SQLite file', async function () {

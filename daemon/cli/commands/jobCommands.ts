@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { JOB_STATUSES, type JobDto, type JobStatus } from '../../protocol/dto';
 import { CancelJobRequest, GetJobRequest, ListJobsRequest } from '../../protocol/jobs';
 import { printJson, type CliContext } from '../context';
-import { formatDuration, JOB_COLUMNS, jobRow, table, UsageError } from '../format';
+import { EXECUTION_COLUMNS, executionRow, formatDuration, JOB_COLUMNS, jobRow, table, UsageError } from '../format';
 
 export function registerJobCommands(program: Command, context: () => CliContext): void {
   program
@@ -87,5 +87,7 @@ function describe(job: JobDto): string {
       ['network', c.network ? 'allowed' : 'none (internal job network)'],
     );
   }
-  return rows.map(([k, v]) => `${`${k}:`.padEnd(11)} ${v}`).join('\n') + '\n';
+  if (job.notice !== null) rows.push(['notice', job.notice]);
+  const head = rows.map(([k, v]) => `${`${k}:`.padEnd(11)} ${v}`).join('\n');
+  return `${head}\n\nexecutions:\n${table(EXECUTION_COLUMNS, job.executions.map(executionRow))}\n`;
 }

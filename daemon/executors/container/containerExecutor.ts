@@ -13,7 +13,7 @@ import type {
 import { dockerReason, dockerStatus } from './containerErrors';
 import { recoverContainers } from './containerRecovery';
 import { ContainerRun, type RunContext } from './containerRun';
-import { DEFAULT_CONTAINER_OPTIONS } from './containerSpecs';
+import { containerOptionsSpec } from './containerOptions';
 import { engineTimeout, withinDeadline } from './deadline';
 import { describeDocker, dockerFromEnv, engineError, releaseDocker } from './dockerHost';
 import { type ExecutorLogger, silentLogger } from './executorLogger';
@@ -78,6 +78,7 @@ function setupTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
  */
 export class ContainerExecutor implements Executor {
   readonly kind = 'container';
+  readonly options = containerOptionsSpec;
   private readonly ctx: RunContext;
   private readonly images: ImageFor;
   private readonly daemonId: string;
@@ -117,10 +118,10 @@ export class ContainerExecutor implements Executor {
   }
 
   start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
-    const run = new ContainerRun(this.ctx, spec.jobId);
+    const run = new ContainerRun(this.ctx, spec.executionId);
     const cleaned = run.cleaned.finally(() => this.cleaning.delete(cleaned));
     this.cleaning.add(cleaned);
-    const options = spec.container ?? DEFAULT_CONTAINER_OPTIONS;
+    const options = containerOptionsSpec.parse(spec.options);
     const jobImage = options.image ?? this.images(spec.runtime);
     const sidecarImage = this.images('sidecar');
     // An interactive job waits for its terminal's first keys on stdin: it is not what warm slots serve.
@@ -130,7 +131,8 @@ export class ContainerExecutor implements Executor {
       await this.recovering.catch(() => undefined);
       const slot = warm ? await this.pool.take(key) : undefined;
       if (slot !== undefined) return slot;
-      const owner = { daemonId: this.daemonId, slotId: newSlotId(), jobId: spec.jobId, runtime: spec.runtime };
+      // The `cronium.job` label and the names carry the execution's id: that is what recovery looks for.
+      const owner = { daemonId: this.daemonId, slotId: newSlotId(), jobId: spec.executionId, runtime: spec.runtime };
       return prepareSlot({ ctx: this.ctx, owner, jobImage, sidecarImage, options, stopRequested: gaveUp }, run.resources);
     };
     void startInSlot(run, this.ctx, acquire, spec, hooks);
@@ -172,7 +174,7 @@ export class ContainerExecutor implements Executor {
     this.markerWritten = false;
   }
 
-  recover(lost: LostExecution[], hooksFor: (jobId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
+  recover(lost: LostExecution[], hooksFor: (executionId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
     const work = recoverContainers(this.ctx, this.daemonId, lost, hooksFor);
     this.recovering = work.catch(() => undefined);
     return work;

@@ -29,7 +29,7 @@ export async function recoverContainers(
   ctx: RunContext,
   daemonId: string,
   lost: LostExecution[],
-  hooksFor: (jobId: string) => ExecutionHooks,
+  hooksFor: (executionId: string) => ExecutionHooks,
 ): Promise<RecoveredExecution[]> {
   const { containers, networks } = await withinDeadline(listDaemonResources(ctx.docker, daemonId), ctx.setupTimeoutMs, () =>
     engineTimeout(ctx.docker, 'list the containers of lost jobs', ctx.setupTimeoutMs),
@@ -37,20 +37,21 @@ export async function recoverContainers(
   const claimed = new Set<string>();
   const results = await Promise.all(
     lost.map((execution) => {
+      const containerId = containerIdOf(execution.handle);
       // A job's resources carry its id, or (a warm slot, made before the job) only their slot's id, which
       // the job container the job record names leads to.
       const slots = new Set(
         containers
-          .filter((c) => c.Labels[LABEL.job] === execution.jobId || matches(c, execution.containerId))
+          .filter((c) => c.Labels[LABEL.job] === execution.executionId || matches(c, containerId))
           .map((c) => c.Labels[LABEL.slot])
           .filter((slot) => slot !== undefined),
       );
       const mine = (labels: Record<string, string>) =>
-        labels[LABEL.job] === execution.jobId || (labels[LABEL.slot] !== undefined && slots.has(labels[LABEL.slot]));
-      const own = containers.filter((c) => mine(c.Labels) || matches(c, execution.containerId));
+        labels[LABEL.job] === execution.executionId || (labels[LABEL.slot] !== undefined && slots.has(labels[LABEL.slot]));
+      const own = containers.filter((c) => mine(c.Labels) || matches(c, containerId));
       const ownNetworks = networks.filter((n) => mine(n.Labels));
       for (const resource of [...own, ...ownNetworks]) claimed.add(resource.Id);
-      return recoverOne(ctx, execution, own, ownNetworks, hooksFor(execution.jobId));
+      return recoverOne(ctx, execution, own, ownNetworks, hooksFor(execution.executionId));
     }),
   );
   await removeOrphans(
@@ -59,6 +60,12 @@ export async function recoverContainers(
     networks.filter((n) => !claimed.has(n.Id)),
   );
   return results;
+}
+
+/** The container id this executor gave `onStarted`, if the execution got that far. */
+function containerIdOf(handle: unknown): string | null {
+  const parsed = z.object({ containerId: z.string() }).safeParse(handle);
+  return parsed.success ? parsed.data.containerId : null;
 }
 
 function matches(container: ContainerSummary, containerId: string | null): boolean {
@@ -72,9 +79,9 @@ async function recoverOne(
   networks: NetworkSummary[],
   hooks: ExecutionHooks,
 ): Promise<RecoveredExecution> {
-  const job = containers.find((c) => matches(c, lost.containerId)) ?? containers.find((c) => c.Labels[LABEL.role] === 'job');
+  const job = containers.find((c) => matches(c, containerIdOf(lost.handle))) ?? containers.find((c) => c.Labels[LABEL.role] === 'job');
   const sidecar = containers.find((c) => c.Labels[LABEL.role] === 'sidecar');
-  const run = new ContainerRun(ctx, lost.jobId);
+  const run = new ContainerRun(ctx, lost.executionId);
   run.resources.containerId = job?.Id;
   run.resources.sidecarId = sidecar?.Id;
   // A job has one network; anything more with its label is a leftover and goes the same way.
@@ -83,13 +90,13 @@ async function recoverOne(
 
   if (job === undefined) {
     await run.cleanUp({ exitCode: null, signal: null });
-    return { jobId: lost.jobId, state: 'gone' };
+    return { executionId: lost.executionId, state: 'gone' };
   }
   if (job.State === 'created') {
     // The old daemon died between create and start: the script never ran.
     const spawnError = new ContainerError('not_started', 'The daemon stopped before the container started; run the job again');
     await run.cleanUp({ exitCode: null, signal: null, spawnError });
-    return { jobId: lost.jobId, state: 'exited', result: await run.done };
+    return { executionId: lost.executionId, state: 'exited', result: await run.done };
   }
   try {
     const container = ctx.docker.getContainer(job.Id);
@@ -104,15 +111,15 @@ async function recoverOne(
     if (ALIVE_STATES.has(job.State) && sidecar?.State === 'running') await relinkSidecar(ctx, run, sidecar.Id);
     void run.finish(waitResult, output, () => deliverLogTail(ctx.docker, container, output.read, onOutput));
   } catch (e) {
-    ctx.logger.error(`could not re-adopt the container of ${lost.jobId}: ${coerceError(e).message}`);
+    ctx.logger.error(`could not re-adopt the container of ${lost.executionId}: ${coerceError(e).message}`);
     await run.cleanUp({ exitCode: null, signal: null });
-    return { jobId: lost.jobId, state: 'gone' };
+    return { executionId: lost.executionId, state: 'gone' };
   }
   if (ALIVE_STATES.has(job.State)) {
-    ctx.logger.info(`re-adopted the running container of ${lost.jobId}`);
-    return { jobId: lost.jobId, state: 'adopted', execution: { done: run.done, stop: (graceMs) => run.stop(graceMs) } };
+    ctx.logger.info(`re-adopted the running container of ${lost.executionId}`);
+    return { executionId: lost.executionId, state: 'adopted', execution: { done: run.done, stop: (graceMs) => run.stop(graceMs) } };
   }
-  return { jobId: lost.jobId, state: 'exited', result: await run.done };
+  return { executionId: lost.executionId, state: 'exited', result: await run.done };
 }
 
 /** Attaches to the running relay again and has it repeat the requests the old daemon never answered. */

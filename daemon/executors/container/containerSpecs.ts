@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Runtime } from '../../protocol/dto';
-import type { ContainerOptions, ExecutionSpec } from '../executor';
+import type { ExecutionSpec } from '../executor';
+import type { ContainerOptions } from './containerOptions';
 import { ptyLaunch } from '../ptyCommand';
 import { scriptExtension } from '../runtimes';
 
@@ -23,12 +24,7 @@ export const RUNTIME_API_ALIAS = 'runtime-api';
 export const RUNTIME_API_PORT = 8081;
 export const RUNTIME_API_URL = `http://${RUNTIME_API_ALIAS}:${RUNTIME_API_PORT}`;
 
-export const DEFAULT_CONTAINER_OPTIONS: ContainerOptions = {
-  memoryBytes: 512 * 1024 * 1024,
-  nanoCpus: 500_000_000,
-  pidsLimit: 100,
-  network: false,
-};
+export { DEFAULT_CONTAINER_OPTIONS } from './containerOptions';
 
 /** The images' user (runtime-images/README.md). */
 export const JOB_USER = '1000:1000';

@@ -1,7 +1,8 @@
 import type Dockerode from 'dockerode';
 import { coerceError } from '../../errors';
 import type { LogStream } from '../../protocol/dto';
-import type { ContainerOptions, ExecutionHooks, ExecutionSpec } from '../executor';
+import type { ExecutionHooks, ExecutionSpec } from '../executor';
+import type { ContainerOptions } from './containerOptions';
 import { ContainerError, dockerReason, dockerStatus, imageMissing } from './containerErrors';
 import type { ContainerRun, RunContext } from './containerRun';
 import {
@@ -113,14 +114,14 @@ export async function prepareSlot(input: SlotInput, resources: JobResources): Pr
 export async function runInSlot(run: ContainerRun, slot: Slot, spec: ExecutionSpec, hooks: ExecutionHooks): Promise<void> {
   Object.assign(run.resources, slot.resources);
   slot.bind((name, chunk) => hooks.onOutput(name, chunk));
-  slot.link.jobId = spec.jobId;
+  slot.link.jobId = spec.executionId;
   run.attachContainer(slot.container);
   // After a stop, the wrapper gets no job: it sees the end of its stdin and exits.
   if (!run.stopRequested) slot.stream.write(jobPayload(spec));
   // An interactive job keeps stdin open for what the user types; any other sees its end.
   if (spec.interactive !== undefined && !run.stopRequested) run.attachStdin(slot.stream);
   else slot.stream.end();
-  hooks.onStarted({ pid: null, pidStart: null, containerId: slot.container.id });
+  hooks.onStarted({ containerId: slot.container.id });
   await run.finish(slot.waitResult, slot.output);
 }
 

@@ -128,7 +128,7 @@ describe('container executor: isolation of a job', function () {
 
   it('puts a job that may use the network on a network that is not internal', async function () {
     const spec = bashSpec('echo ready; exec sleep 60\n', {
-      container: { memoryBytes: 256 * 1024 * 1024, nanoCpus: 1_000_000_000, pidsLimit: 50, network: true },
+      options: { memoryBytes: 256 * 1024 * 1024, nanoCpus: 1_000_000_000, pidsLimit: 50, network: true },
     });
     const out = new OutputRecorder();
     const execution = executor.start(spec, out.hooks);

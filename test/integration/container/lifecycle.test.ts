@@ -91,7 +91,7 @@ describe('container executor: stop, cleanup and availability', function () {
 
   it('reports a missing image as a start error that says how to build it, and leaves nothing behind', async function () {
     const spec = bashSpec('true\n', {
-      container: { image: 'cronium/does-not-exist:latest', memoryBytes: 512 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 100, network: false },
+      options: { image: 'cronium/does-not-exist:latest', memoryBytes: 512 * 1024 * 1024, nanoCpus: 500_000_000, pidsLimit: 100, network: false },
     });
     const { result, out } = await runJob(executor, spec);
     assert.equal(result.exitCode, null);

@@ -64,10 +64,9 @@ function startThenCrash(
 /** The lost job as the restarted daemon's store describes it. */
 function lostJob(jobId: string, crash: Crash | undefined): LostExecution {
   return {
+    executionId: jobId,
     jobId,
-    containerId: crash?.containerId ?? null,
-    pid: null,
-    pidStart: null,
+    handle: crash?.containerId === undefined ? null : { containerId: crash.containerId },
     storedBytes: { stdout: crash?.stored.stdout.length ?? 0, stderr: crash?.stored.stderr.length ?? 0 },
   };
 }
@@ -171,7 +170,7 @@ describe('container executor: recovery after a daemon crash', function () {
       [lostJob(spec.jobId, crash)],
       () => out.hooks,
     );
-    assert.deepEqual(recovered, { jobId: spec.jobId, state: 'exited', result: { exitCode: 4, signal: null } });
+    assert.deepEqual(recovered, { executionId: spec.jobId, state: 'exited', result: { exitCode: 4, signal: null } });
     const stdout = Buffer.concat([crash.stored.stdout, out.bytes('stdout')]);
     const expected = Buffer.concat([1, 2, 3, 4, 5].map((i) => Buffer.concat([Buffer.from(`line ${i} `), Buffer.from([0xff, 0xfe, 0x0a])])));
     assert.ok(stdout.equals(expected), `got ${JSON.stringify(stdout.toString('latin1'))}`);
@@ -200,7 +199,7 @@ describe('container executor: recovery after a daemon crash', function () {
       [lostJob('job_gone00000000', undefined)],
       () => new OutputRecorder().hooks,
     );
-    assert.deepEqual(recovered, [{ jobId: 'job_gone00000000', state: 'gone' }]);
+    assert.deepEqual(recovered, [{ executionId: 'job_gone00000000', state: 'gone' }]);
     await assertNoneLabelled(docker, `cronium.daemon=${daemonId}`);
     assert.deepEqual(await resourcesLabelled(docker, `cronium.daemon=${otherDaemon}`), {
       containers: [other.id],

@@ -1,0 +1,210 @@
+import { coerceError } from '../errors';
+import type { Execution, ExecutionResult, Executor } from '../executors/executor';
+import type { ExecutorRegistry } from '../executors/registry';
+import type { Logger } from '../logger';
+import type { LogHub } from '../logs/logHub';
+import type { Redactor } from '../logs/redactor';
+import { isTerminalStatus, type JobStatus } from '../protocol/dto';
+import { tokenLifetimeSeconds, type ExecutionTokens } from '../runtimeApi/executionTokens';
+import type { SecretBox } from '../secrets/secretBox';
+import type { ExecutionRecord, StreamBytes } from '../store/executionRecord';
+import type { ExecutionStore } from '../store/executionStore';
+import type { JobRecord, JobStore } from '../store/jobStore';
+import type { LogStore } from '../store/logStore';
+import { ExecutionRun, type ExecutionRunDeps } from './executionRun';
+import type { LifecycleBus } from './lifecycleBus';
+import type { RunTable } from './runTable';
+import type { Terminals } from './terminals';
+
+export interface DispatcherDeps {
+  jobs: JobStore;
+  executions: ExecutionStore;
+  logs: LogStore;
+  hub: () => LogHub;
+  registry: ExecutorRegistry;
+  secrets: SecretBox;
+  tokens: ExecutionTokens;
+  redactor: Redactor;
+  bus: LifecycleBus;
+  runs: RunTable;
+  terminals: Terminals;
+  concurrency: () => number;
+  killGraceMs: () => number;
+  logger: Logger;
+}
+
+/**
+ * Claims queued executions while slots are free and sees each one to its recorded end. Claiming is
+ * event-driven: on submit and whenever an execution ends, never on a timer. `auto` is decided here, as
+ * the execution is claimed, so a job that waited in the queue runs where Docker is now, not where it was.
+ */
+export class Dispatcher {
+  private accepting = true;
+  /** Recovery first: nothing is claimed before the lost executions of the last daemon are settled. */
+  private ready = false;
+  /** Settles once a claimed execution's target is decided (for the `jobs/run` answer's notice). */
+  private readonly resolving = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  /** Lets claiming begin (after recovery). */
+  open(): void {
+    this.ready = true;
+    this.pump();
+  }
+
+  /** Stops claiming for good (shutdown). */
+  close(): void {
+    this.accepting = false;
+  }
+
+  /** Claims queued executions while slots are free. */
+  pump(): void {
+    if (!this.accepting || !this.ready) return;
+    const limit = this.deps.concurrency();
+    while (this.deps.runs.size < limit) {
+      const execution = this.deps.executions.claimNext(Date.now());
+      if (execution === undefined) return;
+      this.start(execution);
+    }
+  }
+
+  /** Resolves once `executionId`'s target is decided, if it is being claimed now; at once otherwise. */
+  whenResolved(executionId: string): Promise<void> {
+    return this.resolving.get(executionId) ?? Promise.resolve();
+  }
+
+  /** Follows a run to its end (a new one, or one re-adopted after a restart). */
+  watch(run: ExecutionRun): void {
+    this.deps.runs.add(run);
+    run.finished.then(
+      (final) => this.ended(run, final),
+      (e: unknown) => {
+        // A bug or a store failure: still never leave the execution "running".
+        const message = `Internal error: ${coerceError(e).message}`;
+        this.deps.logger.error(`execution ${run.id}: ${coerceError(e).stack ?? message}`);
+        this.deps.runs.delete(run);
+        this.finishWithoutRun(run.record, 'failed', message, { kind: 'internal', message });
+        this.pump();
+      },
+    );
+  }
+
+  newRun(execution: ExecutionRecord, job: JobRecord, resume?: { seq: number; bytes: StreamBytes }): ExecutionRun {
+    return new ExecutionRun(execution, this.runDeps(job), {
+      timeoutMs: job.timeoutMs,
+      resume,
+      terminal: this.deps.terminals.sizeOf(job.id),
+    });
+  }
+
+  /** Records an execution that ends without running (cancelled while queued, lost, failed to start). */
+  finishWithoutRun(execution: ExecutionRecord, status: JobStatus, message: string, error: { kind: string; message: string }): void {
+    const changed = this.deps.executions.finish(execution.id, {
+      status,
+      finishedAt: Date.now(),
+      exitCode: null,
+      signal: null,
+      lastError: message,
+      error,
+      logLines: this.deps.logs.lastSeq(execution.id),
+    });
+    if (changed) this.announceEnd(execution.jobId, execution.id);
+  }
+
+  private start(claimed: ExecutionRecord): void {
+    const job = this.deps.jobs.get(claimed.jobId) as JobRecord;
+    const run = this.newRun(claimed, job);
+    this.watch(run);
+    const resolved = this.prepare(job, claimed, run).then(
+      ({ executor, record, env }) => {
+        run.attach(
+          executor.start(
+            {
+              executionId: record.id,
+              jobId: job.id,
+              runtime: job.runtime,
+              script: job.script,
+              scriptName: job.scriptName,
+              env,
+              cwd: job.cwd as string,
+              options: record.options,
+              // The latest size: the terminal may have been resized while the job waited.
+              interactive: run.terminal === undefined ? undefined : (this.deps.terminals.sizeOf(job.id) ?? run.terminal),
+            },
+            run.hooks,
+          ),
+        );
+      },
+      (e: unknown) => run.attach(failedStart(coerceError(e))),
+    );
+    const settled = resolved.finally(() => this.resolving.delete(claimed.id));
+    this.resolving.set(claimed.id, settled);
+  }
+
+  /** Decides the target, its options and the environment (with a fresh token) of a claimed execution. */
+  private async prepare(
+    job: JobRecord,
+    claimed: ExecutionRecord,
+    run: ExecutionRun,
+  ): Promise<{ executor: Executor; record: ExecutionRecord; env: Record<string, string> }> {
+    const { target, notice } = await this.deps.registry.resolve(claimed.target);
+    const executor = this.deps.registry.get(target);
+    const options = executor.options?.resolve(job.targetOptions) ?? null;
+    this.deps.executions.resolve(claimed.id, target, options, notice);
+    const record = this.deps.executions.get(claimed.id) as ExecutionRecord;
+    this.deps.bus.emit('execution:claimed', { job, execution: record });
+    const own = job.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(job.envSealed)) as Record<string, string>);
+    const token = await this.deps.tokens.issue(
+      { executionId: record.id, jobId: job.id, eventId: job.eventId },
+      tokenLifetimeSeconds(job.timeoutMs),
+    );
+    // The script has its token in its environment and may print it: masked like a secret.
+    run.redactor.add([token]);
+    const env = {
+      ...own,
+      CRONIUM_JOB_ID: job.id,
+      CRONIUM_EXECUTION_ID: record.id,
+      CRONIUM_EVENT_ID: job.eventId ?? '',
+      CRONIUM_RUNTIME: job.runtime,
+      CRONIUM_EXECUTION_TOKEN: token,
+    };
+    return { executor, record, env };
+  }
+
+  private runDeps(job: JobRecord): ExecutionRunDeps {
+    return {
+      executions: this.deps.executions,
+      logs: this.deps.logs,
+      hub: this.deps.hub(),
+      redactor: this.deps.redactor,
+      killGraceMs: this.deps.killGraceMs,
+      onStarted: (execution) => this.deps.bus.emit('execution:started', { job: this.deps.jobs.get(job.id) as JobRecord, execution }),
+    };
+  }
+
+  private ended(run: ExecutionRun, final: ExecutionRecord): void {
+    this.deps.runs.delete(run);
+    this.deps.logger.debug(`execution ${final.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''}`);
+    this.announceEnd(final.jobId, final.id);
+    this.pump();
+  }
+
+  private announceEnd(jobId: string, executionId: string): void {
+    const job = this.deps.jobs.get(jobId) as JobRecord;
+    const execution = this.deps.executions.get(executionId) as ExecutionRecord;
+    this.deps.bus.emit('execution:finished', { job, execution, output: execution.output ?? null, condition: execution.condition });
+    if (isTerminalStatus(job.status)) {
+      this.deps.terminals.forget(jobId);
+      this.deps.bus.emit('job:finished', { job, executions: this.deps.jobs.executions(jobId) });
+    }
+  }
+}
+
+function failedStart(error: Error): Execution {
+  return { done: Promise.resolve<ExecutionResult>({ exitCode: null, signal: null, spawnError: error }), stop: () => undefined };
+}

@@ -1,0 +1,129 @@
+import type { Target } from '../protocol/dto';
+import type { Db } from './database';
+import {
+  executionFromRow,
+  type ExecutionOutcome,
+  type ExecutionRecord,
+  type ExecutionRow,
+  type NewExecution,
+  type StreamBytes,
+} from './executionRecord';
+
+const ACTIVE = "('claimed', 'running')";
+const TERMINAL = "('succeeded', 'failed', 'cancelled', 'timed_out', 'partial')";
+
+/**
+ * Prepared statements for `executions`. Every change of an execution's status updates its job's
+ * derived status in the same transaction, so the two never disagree.
+ */
+export class ExecutionStore {
+  private readonly stmts;
+  private readonly claimTx: (now: number) => ExecutionRow | undefined;
+  private readonly runningTx: (id: string, startedAt: number, handle: unknown) => boolean;
+  private readonly finishTx: (id: string, outcome: ExecutionOutcome) => boolean;
+
+  constructor(
+    db: Db,
+    private readonly refreshJob: (jobId: string) => void,
+  ) {
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO executions (id, job_id, attempt, server_id, target, status, created_at)
+         VALUES (@id, @jobId, @attempt, @serverId, @target, 'queued', @createdAt)`,
+      ),
+      get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
+      // One statement, so an execution can never be claimed twice.
+      claimNext: db.prepare<[number], ExecutionRow>(
+        `UPDATE executions SET status = 'claimed', claimed_at = ?
+         WHERE id = (SELECT id FROM executions WHERE status = 'queued' ORDER BY rowid LIMIT 1)
+         RETURNING *`,
+      ),
+      resolve: db.prepare<[string, string | null, string | null, string]>(
+        `UPDATE executions SET target = ?, options_json = ?, notice = ? WHERE id = ?`,
+      ),
+      markRunning: db.prepare<[number, string | null, string]>(
+        `UPDATE executions SET status = 'running', started_at = ?, handle_json = ? WHERE id = ? AND status = 'claimed'`,
+      ),
+      progress: db.prepare<[number, number, number, string]>(
+        'UPDATE executions SET log_lines = ?, stdout_bytes = ?, stderr_bytes = ? WHERE id = ?',
+      ),
+      setOutput: db.prepare<[string, string]>('UPDATE executions SET output_json = ? WHERE id = ?'),
+      setCondition: db.prepare<[number, string]>('UPDATE executions SET condition = ? WHERE id = ?'),
+      finish: db.prepare(
+        `UPDATE executions SET status = @status, finished_at = @finishedAt, exit_code = @exitCode, signal = @signal,
+                               last_error = @lastError, error_json = @errorJson, log_lines = @logLines
+         WHERE id = @id AND status NOT IN ${TERMINAL}`,
+      ),
+      active: db.prepare<[], ExecutionRow>(`SELECT * FROM executions WHERE status IN ${ACTIVE} ORDER BY rowid`),
+    };
+    this.claimTx = db.transaction((now: number) => {
+      const row = this.stmts.claimNext.get(now);
+      if (row !== undefined) this.refreshJob(row.job_id);
+      return row;
+    });
+    this.runningTx = db.transaction((id: string, startedAt: number, handle: unknown) => {
+      const changed = this.stmts.markRunning.run(startedAt, handle === undefined || handle === null ? null : JSON.stringify(handle), id).changes === 1;
+      if (changed) this.refreshJob(this.jobOf(id));
+      return changed;
+    });
+    this.finishTx = db.transaction((id: string, outcome: ExecutionOutcome) => {
+      const { error, ...rest } = outcome;
+      const changed = this.stmts.finish.run({ id, ...rest, errorJson: error === null ? null : JSON.stringify(error) }).changes === 1;
+      if (changed) this.refreshJob(this.jobOf(id));
+      return changed;
+    });
+  }
+
+  /** Adds a queued execution; the caller refreshes the job (it is usually inserted with it). */
+  insert(execution: NewExecution): void {
+    this.stmts.insert.run(execution);
+  }
+
+  get(id: string): ExecutionRecord | undefined {
+    const row = this.stmts.get.get(id);
+    return row && executionFromRow(row);
+  }
+
+  /** Atomically moves the oldest queued execution to `claimed`. */
+  claimNext(now: number): ExecutionRecord | undefined {
+    const row = this.claimTx(now);
+    return row && executionFromRow(row);
+  }
+
+  /** Records where a claimed execution runs and with which of its executor's options. */
+  resolve(id: string, target: Exclude<Target, 'auto'>, options: unknown, notice: string | undefined): void {
+    this.stmts.resolve.run(target, options === undefined || options === null ? null : JSON.stringify(options), notice ?? null, id);
+  }
+
+  /** Claimed → running, with the executor's handle to find it again. False when it was not claimed. */
+  markRunning(id: string, startedAt: number, handle: unknown): boolean {
+    return this.runningTx(id, startedAt, handle);
+  }
+
+  /** Lines and per-stream bytes stored so far, written with each log batch. */
+  progress(id: string, logLines: number, bytes: StreamBytes): void {
+    this.stmts.progress.run(logLines, bytes.stdout, bytes.stderr, id);
+  }
+
+  setOutput(id: string, output: unknown): void {
+    this.stmts.setOutput.run(JSON.stringify(output ?? null), id);
+  }
+
+  setCondition(id: string, condition: boolean): void {
+    this.stmts.setCondition.run(condition ? 1 : 0, id);
+  }
+
+  /** Records how an execution ended. Returns false when it had already ended (the first outcome wins). */
+  finish(id: string, outcome: ExecutionOutcome): boolean {
+    return this.finishTx(id, outcome);
+  }
+
+  /** Executions that were claimed or running: after a crash, these are the ones nobody watches. */
+  active(): ExecutionRecord[] {
+    return this.stmts.active.all().map(executionFromRow);
+  }
+
+  private jobOf(id: string): string {
+    return (this.stmts.get.get(id) as ExecutionRow).job_id;
+  }
+}
