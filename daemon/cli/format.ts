@@ -23,12 +23,23 @@ export function parseDuration(text: string, option: string): number {
   return ms;
 }
 
-export function parseEnvPairs(pairs: string[]): Record<string, string> {
+/**
+ * `-e KEY=VALUE` pairs; a bare `-e KEY` takes KEY's value from `callerEnv` (the CLI's own environment),
+ * as `docker run -e KEY` does, so the value is not in `ps` or shell history. Unlike docker, which drops
+ * an unset KEY silently, that is a usage error: a job that silently lacks a token fails later and further away.
+ */
+export function parseEnvPairs(pairs: string[], callerEnv: NodeJS.ProcessEnv = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`Invalid --env "${pair}"; write it as KEY=VALUE`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    if (eq === 0 || pair === '') throw new UsageError(`Invalid --env "${pair}"; write it as KEY=VALUE, or KEY alone to pass its value from this environment`);
+    if (eq > 0) {
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+      continue;
+    }
+    const value = callerEnv[pair];
+    if (value === undefined) throw new UsageError(`-e ${pair}: ${pair} is not set in this environment; use -e ${pair}=VALUE`);
+    env[pair] = value;
   }
   return env;
 }

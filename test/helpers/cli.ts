@@ -7,14 +7,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `cronium ARGS` as a user would, on the given home. */
-export function cronium(home: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** Runs `cronium ARGS` as a user would, on the given home; `input` is piped to its stdin (default: none). */
+export function cronium(
+  home: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_JS, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, CRONIUM_HOME: home, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const spawnOptions = { cwd: options.cwd, env: { ...process.env, CRONIUM_HOME: home, ...options.env } };
+    const argv = [CLI_JS, ...args];
+    const child =
+      options.input === undefined
+        ? spawn(process.execPath, argv, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(process.execPath, argv, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

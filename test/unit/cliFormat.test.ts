@@ -20,6 +20,11 @@ describe('CLI formatting and parsing', function () {
     assert.throws(() => parseEnvPairs(['=1']), /KEY=VALUE/);
   });
 
+  it("takes the value of a bare KEY from the caller's environment, and refuses one that is not set there", function () {
+    assert.deepEqual(parseEnvPairs(['TOKEN', 'EMPTY', 'X=1'], { TOKEN: 't0k', EMPTY: '' }), { TOKEN: 't0k', EMPTY: '', X: '1' });
+    assert.throws(() => parseEnvPairs(['MISSING'], {}), /-e MISSING: MISSING is not set in this environment; use -e MISSING=VALUE/);
+  });
+
   it("maps a job's end to the exit code of cronium run", function () {
     assert.equal(jobExitCode(job({ status: 'succeeded', exitCode: 0 })), 0);
     assert.equal(jobExitCode(job({ exitCode: 3 })), 3);

@@ -33,7 +33,12 @@ export function registerRunCommand(program: Command, context: () => CliContext):
     .argument('<file>', 'the Bash, Python or Node.js script')
     .option('--runtime <runtime>', 'bash | python | node (default: from the shebang or the extension)')
     .option('--target <target>', 'where to run: auto | local | container', 'auto')
-    .option('-e, --env <KEY=VALUE>', 'environment variable for the job (repeatable)', collect, [])
+    .option(
+      '-e, --env <KEY[=VALUE]>',
+      "environment variable for the job (repeatable); -e KEY alone passes KEY's value from this environment (an error if it is not set)",
+      collect,
+      [],
+    )
     .option('--timeout <duration>', 'kill the job after this long, e.g. 30s, 5m, 1h')
     .option('--cwd <dir>', 'working directory of the job (default: the current one)')
     .option('--name <name>', 'job name (default: the file name)')
@@ -46,6 +51,17 @@ export function registerRunCommand(program: Command, context: () => CliContext):
     .option('--image <image>', 'container jobs: image instead of the runtime default')
     .option('-i, --interactive', 'run in a pseudo-terminal and pass this terminal\'s keys (or piped stdin) to the job')
     .option('--json', 'print the final job record instead of the output')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'A value given as -e KEY=VALUE can be seen by other users in `ps` and is kept in your shell history;',
+        '-e KEY takes the value of KEY in the environment cronium runs in, as `docker run -e KEY` does:',
+        '  API_TOKEN=$(cat token.txt) cronium run deploy.sh -e API_TOKEN',
+        'Values passed with -e are not masked in the job\'s log; for that, use a secret variable',
+        '(`cronium vars set KEY --secret`) and read it with cronium.getVariable.',
+      ].join('\n'),
+    )
     .action(async (file: string, options: RunOptions) => {
       if (options.interactive && options.json) throw new UsageError('--interactive shows the job in this terminal; leave out --json');
       const request = buildRequest(file, options);
@@ -123,7 +139,7 @@ function buildRequest(file: string, options: RunOptions) {
     image: options.image,
     runtime: options.runtime,
     target: options.target,
-    env: parseEnvPairs(options.env),
+    env: parseEnvPairs(options.env, process.env),
     cwd,
     timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
     name: options.name,

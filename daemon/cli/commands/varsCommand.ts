@@ -8,6 +8,14 @@ import {
 } from '../../protocol/variables';
 import { printJson, type CliContext } from '../context';
 import { table, UsageError } from '../format';
+import { canPrompt, promptHidden, PromptCancelledError, readAllStdin, stripOneNewline } from '../secretInput';
+
+interface SetOptions {
+  secret?: boolean;
+  valueStdin?: boolean;
+  jsonValue?: boolean;
+  description?: string;
+}
 
 /** A variable's value as the CLI prints it: strings raw, anything else as compact JSON. */
 function show(value: unknown): string {
@@ -46,18 +54,32 @@ export function registerVarsCommand(program: Command, context: () => CliContext)
     .command('set')
     .description('create or change a variable')
     .argument('<key>')
-    .argument('<value>', 'a string, or JSON with --json-value')
+    .argument('[value]', 'a string, or JSON with --json-value; leave it out to type it at a hidden prompt')
     .option('--secret', 'encrypt it at rest and mask it (***) in job logs')
-    .option('--json-value', 'parse VALUE as JSON (numbers, objects, lists…)')
+    .option('--value-stdin', 'read the value from stdin (one trailing newline is dropped)')
+    .option('--json-value', 'parse the value as JSON (numbers, objects, lists…)')
     .option('--description <text>', 'what it is for')
-    .action(async (key: string, raw: string, options: { secret?: boolean; jsonValue?: boolean; description?: string }) => {
-      let value: unknown = raw;
-      if (options.jsonValue) {
-        try {
-          value = JSON.parse(raw) as unknown;
-        } catch {
-          throw new UsageError(`--json-value: ${raw} is not JSON; quote strings, e.g. '"text"'`);
-        }
+    .addHelpText(
+      'after',
+      [
+        '',
+        'A VALUE on the command line can be seen by other users in `ps` and is kept in your shell history.',
+        'For a secret, leave VALUE out: in a terminal you are asked for it (Value for KEY:) and what you type',
+        'is not shown; or pipe it in with --value-stdin:',
+        '  cronium vars set API_TOKEN --secret',
+        '  cronium vars set API_TOKEN --secret --value-stdin < token.txt',
+        '  printf %s "$API_TOKEN" | cronium vars set API_TOKEN --secret --value-stdin',
+      ].join('\n'),
+    )
+    .action(async (key: string, raw: string | undefined, options: SetOptions) => {
+      let value: unknown;
+      try {
+        value = await valueToSet(key, raw, options);
+      } catch (e) {
+        if (!PromptCancelledError.is(e)) throw e;
+        process.stderr.write('cronium: cancelled; nothing stored\n');
+        process.exitCode = 130;
+        return;
       }
       const client = await context().client();
       const set = await client.connection.sendRequest(SetVariableRequest, {
@@ -78,6 +100,45 @@ export function registerVarsCommand(program: Command, context: () => CliContext)
       await client.connection.sendRequest(DeleteVariableRequest, { key });
       process.stdout.write(`deleted ${key}\n`);
     });
+}
+
+/**
+ * The value `vars set` stores: VALUE from the command line, or (to keep it out of `ps` and shell
+ * history) all of stdin with --value-stdin, or what is typed at a hidden prompt when stdin is a terminal.
+ */
+async function valueToSet(key: string, raw: string | undefined, options: SetOptions): Promise<unknown> {
+  let text: string;
+  let source: string;
+  if (raw !== undefined) {
+    if (options.valueStdin) {
+      throw new UsageError(
+        `give the value either as VALUE or on stdin, not both: \`cronium vars set ${key} VALUE\` or \`… | cronium vars set ${key} --value-stdin\``,
+      );
+    }
+    text = raw;
+    source = 'VALUE';
+  } else if (options.valueStdin) {
+    if (process.stdin.isTTY) process.stderr.write('cronium: reading the value from this terminal until Ctrl-D (it is shown as you type; leave out --value-stdin for a hidden prompt)\n');
+    text = stripOneNewline(await readAllStdin());
+    source = 'stdin';
+    if (text === '') throw new UsageError(`stdin was empty; nothing stored (for an empty value type \`cronium vars set ${key} ''\`)`);
+  } else if (canPrompt()) {
+    text = await promptHidden(`Value for ${key}: `);
+    source = 'the typed value';
+    if (text === '') throw new UsageError(`nothing typed; nothing stored (for an empty value type \`cronium vars set ${key} ''\`)`);
+  } else {
+    throw new UsageError(
+      `no value for ${key}: give it as VALUE, or pipe it in with --value-stdin, e.g. \`cronium vars set ${key} --value-stdin < file\` (stdin is not a terminal, so there is no prompt)`,
+    );
+  }
+  if (!options.jsonValue) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Only a VALUE that is not secret is repeated: one read from stdin or a prompt is kept off the screen.
+    const shown = source === 'VALUE' && !options.secret ? text : source;
+    throw new UsageError(`--json-value: ${shown} is not JSON; quote strings, e.g. '"text"'`);
+  }
 }
 
 function row(v: VariableDto): string[] {
