@@ -9,6 +9,7 @@ import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
 import { DaemonProcess, runToEnd, startSuiteDaemon, stopSuiteDaemon } from '../helpers/daemonProcess';
 import { dockerProblem, requireService } from '../helpers/services';
+import { startHeldApiJob, type HeldApiJob } from '../helpers/runtimeApiJob';
 import { databaseContains, writeScript } from '../helpers/tempHome';
 
 /** Scripts written for Cronium: the global `cronium`, no import. */
@@ -80,18 +81,19 @@ describe('runtime API and helpers in local and container jobs', function () {
     let otherJob: string;
     let ownToken: string;
     let ownJob: string;
+    let held: HeldApiJob | undefined;
 
     before(async function () {
       const other = await runToEnd(client, { content: 'echo', runtime: 'bash', target: 'local', input: { secret: 'of another job' } });
       otherJob = other.job.id;
-      const own = await runToEnd(client, {
-        content: 'echo "$CRONIUM_RUNTIME_API"\necho "$CRONIUM_EXECUTION_TOKEN"\nsleep 2',
-        runtime: 'bash',
-        target: 'local',
-        timeoutMs: 60_000,
-      });
-      [apiUrl, ownToken] = own.stdout.trim().split('\n');
-      ownJob = own.job.id;
+      // Running while the tests ask: a token stops working when its execution ends.
+      held = await startHeldApiJob(client, home);
+      ({ url: apiUrl, token: ownToken } = held.access);
+      ownJob = held.jobId;
+    });
+
+    after(async () => {
+      await held?.release();
     });
 
     const get = (path: string, token: string) => fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
