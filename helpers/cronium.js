@@ -160,7 +160,10 @@ async function call(cfg, method, what, bodyText, missingIsNull) {
     }
     if (status === 404 && missingIsNull) return null;
     const detail = serverMessage(res.text);
-    const errorCode = (parseJson(res.text) || {}).error?.code;
+    const error = (parseJson(res.text) || {}).error;
+    const errorCode = (error && typeof error === 'object' && (error.kind || error.code)) || undefined;
+    // token_expired: the execution has ended (or outlived its timeout); the server's words say which.
+    if (status === 401 && errorCode === 'token_expired') throw new CroniumAPIError(`Cronium runtime API refused the execution token: ${detail}`, status, errorCode);
     if (status === 401) throw new CroniumAPIError(`Cronium runtime API rejected the execution token (expired or invalid): ${detail}`, status, errorCode || 'unauthorized');
     if (status === 403) {
       throw new CroniumAPIError(`Cronium runtime API refused access to execution ${cfg.executionId}: the token belongs to another execution (${detail})`, status, errorCode || 'forbidden');

@@ -88,7 +88,7 @@ def _server_message(raw):
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict) and err.get("message"):
-            return str(err["message"]), err.get("code")
+            return str(err["message"]), err.get("kind") or err.get("code")
         if isinstance(err, str):
             return err, None
         if body.get("message"):
@@ -178,6 +178,9 @@ def _call(method, what, body=None, missing_is_none=False):
         if status == 404 and missing_is_none:
             return None
         detail, code = _server_message(raw)
+        if status == 401 and code == "token_expired":
+            # The execution has ended (or outlived its timeout); the server's words say which.
+            raise CroniumAPIError("Cronium runtime API refused the execution token: " + detail, status, code)
         if status == 401:
             raise CroniumAPIError("Cronium runtime API rejected the execution token (expired or invalid): "
                                   + detail, status, code or "unauthorized")

@@ -89,6 +89,7 @@ _cronium_ready() {
 #   pick P  envelope -> .data at dotted path P: a string raw, null/absent prints nothing, else compact
 #   encode  any text -> itself as compact JSON if it is one JSON value, else the text as a JSON string
 #   errmsg  error body -> error.message | error | message, or nothing
+#   errkind error body -> error.kind | error.code, or nothing
 _cronium_json() {
   local tool=$1 op=$2 path=${3:-}
   case $tool in
@@ -104,6 +105,8 @@ _cronium_json() {
     errmsg) command jq -r 'if type != "object" then empty
        elif (.error | type) == "object" and .error.message then .error.message
        elif (.error | type) == "string" then .error else (.message // empty) end' 2>/dev/null ;;
+    errkind) command jq -r 'if type == "object" and (.error | type) == "object"
+       then (.error.kind // .error.code // empty) | strings else empty end' 2>/dev/null ;;
     esac ;;
   python3)
     PYTHONIOENCODING=utf-8 command python3 -c '
@@ -122,6 +125,11 @@ if op == "errmsg":
     e = d.get("error") if isinstance(d, dict) else None
     m = e.get("message") if isinstance(e, dict) else e if isinstance(e, str) else d.get("message") if isinstance(d, dict) else None
     if m: out(str(m) + "\n")
+    sys.exit(0)
+if op == "errkind":
+    e = d.get("error") if isinstance(d, dict) else None
+    k = (e.get("kind") or e.get("code")) if isinstance(e, dict) else None
+    if isinstance(k, str): out(k + "\n")
     sys.exit(0)
 if not isinstance(d, dict): sys.exit("cronium: the runtime API sent a response that is not a JSON object")
 v = d.get("data")
@@ -142,6 +150,11 @@ process.stdin.on("data", (c) => chunks.push(c)).on("end", () => {
   if (op === "errmsg") {
     const e = d && d.error, m = e && typeof e === "object" ? e.message : typeof e === "string" ? e : d && d.message;
     if (m) out(String(m) + "\n");
+    return;
+  }
+  if (op === "errkind") {
+    const e = d && d.error, k = e && typeof e === "object" ? e.kind || e.code : undefined;
+    if (typeof k === "string") out(k + "\n");
     return;
   }
   if (!d) { console.error("cronium: the runtime API sent a response that is not a JSON object"); process.exitCode = 1; return; }
@@ -224,7 +237,13 @@ _cronium_call() {
     detail=$(_cronium_json "$tool" errmsg <"$tmp/response" | command head -n 1)
     [ -n "$detail" ] || detail=$(command head -c 200 "$tmp/response")
     case $code in
-    401) _cronium_err "Cronium runtime API rejected the execution token (expired or invalid): ${detail:-no details}" ;;
+    401)
+      # token_expired: the execution has ended (or outlived its timeout); the server's words say which.
+      if [ "$(_cronium_json "$tool" errkind <"$tmp/response" | command head -n 1)" = token_expired ]; then
+        _cronium_err "Cronium runtime API refused the execution token: ${detail:-its execution has ended}"
+      else
+        _cronium_err "Cronium runtime API rejected the execution token (expired or invalid): ${detail:-no details}"
+      fi ;;
     403) _cronium_err "Cronium runtime API refused access to execution $CRONIUM_EXECUTION_ID: the token belongs to another execution (${detail:-no details})" ;;
     *)
       local after=''

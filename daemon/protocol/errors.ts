@@ -40,6 +40,8 @@ export type ErrorKind =
   | 'unauthorized'
   | 'protocol_mismatch'
   | 'invalid_params'
+  /** A frame over the size limit (64 KiB before `lifecycle/initialize`, 32 MiB after); the connection is closed. */
+  | 'frame_too_large'
   | 'job_not_found'
   | 'execution_not_found'
   | 'job_not_active'

@@ -16,6 +16,7 @@ import { InitializeRequest, type InitializeResult } from '../protocol/lifecycle'
 import { LogsAppendedNotification, LogsEndedNotification } from '../protocol/logs';
 import { PROTOCOL_VERSION } from '../protocol/version';
 import { toResponseError } from './errorMapping';
+import { FrameGuard } from './frameGuard';
 import { GuardedReader, isWellFormed, type Verdict } from './guardedReader';
 import { initializeSchema } from './schemas';
 
@@ -50,13 +51,18 @@ export class ClientSession implements LogClient {
   private initialized = false;
   private closed = false;
   private readonly writer: StreamMessageWriter;
+  private readonly frames: FrameGuard;
   private readonly handshakeTimer: NodeJS.Timeout;
 
   constructor(
     private readonly socket: Socket,
     private readonly options: SessionOptions,
   ) {
-    const reader = new StreamMessageReader(socket);
+    this.frames = new FrameGuard(socket, (reason) => {
+      options.logger.warn(`client ${this.id} (${this.clientName}) refused: ${reason}`);
+      this.reject(null, JsonRpcErrorCodes.InvalidRequest, `Refused ${reason}`, true, 'frame_too_large');
+    });
+    const reader = new StreamMessageReader(this.frames.stream);
     this.writer = new StreamMessageWriter(socket);
     reader.onError((e) => this.reject(null, JsonRpcErrorCodes.ParseError, `Parse error: ${e.message}`, true));
     const guarded = new GuardedReader(reader, (m) => this.inspect(m));
@@ -179,6 +185,7 @@ export class ClientSession implements LogClient {
     this.initialized = true;
     this.clientName = clientName;
     clearTimeout(this.handshakeTimer);
+    this.frames.handshakeDone();
     this.options.logger.info(`client ${this.id} connected: ${clientName}`);
     return 'pass';
   }

@@ -8,6 +8,25 @@ import { JOB_STATUSES, RUNTIMES, TARGETS } from '../protocol/dto';
 z.config(en());
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MiB = 1024 * 1024;
+/** Input and variable values are stored and served whole, so each is bounded as JSON text. */
+const MAX_VALUE_JSON_BYTES = MiB;
+/** A job's own environment is stored with the job; exec takes little more anyway (argv and env share ~2 MiB on Linux). */
+const MAX_ENV_ENTRIES = 1000;
+const MAX_ENV_BYTES = MiB;
+
+/** Size of a value as JSON text (it came from JSON, so it always serializes). */
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null');
+}
+
+function envBytes(env: Record<string, string>): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(env)) total += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return total;
+}
+
+const boundedValue = (message: string) => z.unknown().check(z.refine((v) => jsonBytes(v) <= MAX_VALUE_JSON_BYTES, message));
 const jobId = z.string().check(z.regex(/^job_[a-z0-9]{12}$/, 'is not a job id (job_ and 12 letters or digits)'));
 const executionId = z.string().check(z.regex(/^exe_[a-z0-9]{12}$/, 'is not an execution id (exe_ and 12 letters or digits)'));
 const count = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
@@ -20,21 +39,26 @@ export const initializeSchema = z.object({
 });
 
 export const runJobSchema = z.strictObject({
-  content: z.string().check(z.maxLength(10 * 1024 * 1024, 'scripts are limited to 10 MiB')),
+  content: z.string().check(z.maxLength(10 * MiB, 'scripts are limited to 10 MiB')),
   fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
   runtime: z.optional(z.enum(RUNTIMES)),
   target: z.optional(z.enum(TARGETS)),
   env: z.optional(
-    z.record(
-      z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _')),
-      z.string().check(z.maxLength(1024 * 1024)),
-    ),
+    z
+      .record(
+        z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _')),
+        z.string().check(z.maxLength(MAX_ENV_BYTES)),
+      )
+      .check(
+        z.refine((env) => Object.keys(env).length <= MAX_ENV_ENTRIES, `env is limited to ${MAX_ENV_ENTRIES} variables`),
+        z.refine((env) => envBytes(env) <= MAX_ENV_BYTES, 'env is limited to 1 MiB in total (names and values)'),
+      ),
   ),
   cwd: z.optional(z.string().check(z.refine(isAbsolute, 'must be an absolute path'))),
   timeoutMs: z.optional(count(1, 7 * DAY_MS)),
   name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   subscribeLogs: z.optional(z.boolean()),
-  input: z.optional(z.unknown()),
+  input: z.optional(boundedValue('input is limited to 1 MiB of JSON')),
   inputFromJob: z.optional(jobId),
   network: z.optional(z.boolean()),
   limits: z.optional(
@@ -53,7 +77,7 @@ export const resizeTerminalSchema = z.strictObject({ id: jobId, ...terminalSize.
 
 export const writeStdinSchema = z.strictObject({
   id: jobId,
-  data: z.string().check(z.maxLength(1024 * 1024, 'stdin writes are limited to 1 MiB')),
+  data: z.string().check(z.maxLength(MiB, 'stdin writes are limited to 1 MiB')),
   eof: z.optional(z.boolean()),
 });
 
@@ -63,7 +87,7 @@ export const getVariableSchema = z.strictObject({ key: variableKey, reveal: z.op
 
 export const setVariableSchema = z.strictObject({
   key: variableKey,
-  value: z.unknown(),
+  value: boundedValue('variable values are limited to 1 MiB of JSON'),
   secret: z.optional(z.boolean()),
   description: z.optional(z.string().check(z.maxLength(1000))),
 });

@@ -48,7 +48,20 @@ export class ExecutionTokens {
   }
 }
 
-/** Token lifetime: the job's timeout plus a margin, or a day for jobs without one. */
+/**
+ * After its timeout a job still takes a moment to be stopped (the kill grace, 5 s by default) and to
+ * report how it ended; the token outlives the timeout by this much and no more.
+ */
+export const TOKEN_GRACE_SECONDS = 30;
+
+/**
+ * A bound for the tokens of jobs without a timeout: the longest timeout a job may have (7 days). It is
+ * a backstop, not the guard: the runtime API refuses a token the moment its execution ends, whatever
+ * the token's expiry says, so a long bound only serves jobs that really run that long.
+ */
+export const UNTIMED_TOKEN_SECONDS = 7 * 24 * 60 * 60;
+
+/** Token lifetime: the job's timeout plus {@link TOKEN_GRACE_SECONDS}, or {@link UNTIMED_TOKEN_SECONDS}. */
 export function tokenLifetimeSeconds(timeoutMs: number | null): number {
-  return timeoutMs === null ? 24 * 60 * 60 : Math.ceil(timeoutMs / 1000) + 5 * 60;
+  return timeoutMs === null ? UNTIMED_TOKEN_SECONDS : Math.ceil(timeoutMs / 1000) + TOKEN_GRACE_SECONDS;
 }

@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { RuntimeRequestHandler } from './types';
-
-const MAX_BODY = 1024 * 1024;
+import { MAX_BODY_BYTES, type RuntimeRequestHandler } from './types';
 
 /** The runtime API for local-process jobs: HTTP on 127.0.0.1, a random port, token-guarded. */
 export class LocalRuntimeListener {
@@ -20,9 +18,9 @@ export class LocalRuntimeListener {
       let size = 0;
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY) {
+        if (size > MAX_BODY_BYTES) {
           res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-          res.end(JSON.stringify({ success: false, error: { code: 'too_large', message: 'Bodies are limited to 1 MiB' } }));
+          res.end(JSON.stringify({ success: false, error: { code: 'too_large', kind: 'too_large', message: 'Bodies are limited to 1 MiB' } }));
           req.destroy();
           return;
         }

@@ -1,12 +1,12 @@
 import { coerceError } from '../errors';
-import { isTerminalStatus } from '../protocol/dto';
+import { isTerminalStatus, type JobStatus } from '../protocol/dto';
 import type { ExecutionRecord } from '../store/executionRecord';
 import type { ExecutionStore } from '../store/executionStore';
 import type { JobRecord, JobStore } from '../store/jobStore';
 import type { Variables } from '../variables';
 import type { ExecutionTokens } from './executionTokens';
 import type { RateLimiter } from './rateLimiter';
-import type { RuntimeRequest, RuntimeRequestHandler, RuntimeResponse } from './types';
+import { MAX_BODY_BYTES, type RuntimeRequest, type RuntimeRequestHandler, type RuntimeResponse } from './types';
 
 export interface RuntimeApiDeps {
   tokens: ExecutionTokens;
@@ -24,8 +24,27 @@ function reply(status: number, body: unknown, headers: Record<string, string> = 
   return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
-function fail(status: number, code: string, message: string, headers?: Record<string, string>): RuntimeResponse {
-  return reply(status, { success: false, error: { code, message } }, headers);
+/** An error answer: `kind` is the machine-readable reason (DESIGN §3); `code` says the same for older helpers. */
+function fail(status: number, kind: string, message: string, headers?: Record<string, string>): RuntimeResponse {
+  return reply(status, { success: false, error: { code: kind, kind, message } }, headers);
+}
+
+/**
+ * True while an execution may use its token: until it reaches a terminal status. A token is refused
+ * the moment its execution ends, whatever its expiry says, so it cannot read the execution's input,
+ * context or (secret) variables afterwards.
+ */
+export function executionActive(status: JobStatus): boolean {
+  return !isTerminalStatus(status);
+}
+
+/** `decodeURIComponent`, or undefined for text that is not valid percent-encoding (`%zz`). */
+function decodePathPart(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -48,25 +67,36 @@ async function route(deps: RuntimeApiDeps, request: RuntimeRequest): Promise<Run
   if (path === '/health' && request.method === 'GET') return reply(200, { status: 'ok' });
   const match = ROUTE.exec(path);
   if (match === null) return fail(404, 'not_found', `No runtime API endpoint ${request.method} ${path}`);
-  const [, executionId, resource, encodedKey] = match;
+  const [, encodedId, resource, encodedKey] = match;
+  const executionId = decodePathPart(encodedId);
+  const key = encodedKey === undefined ? undefined : decodePathPart(encodedKey);
+  if (executionId === undefined || (encodedKey !== undefined && key === undefined)) {
+    return fail(400, 'bad_request', `The path ${path} is not valid percent-encoding (a % must be followed by two hex digits)`);
+  }
 
   const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const claims = await deps.tokens.verify(bearer);
   if (claims === 'missing') return fail(401, 'unauthorized', 'Missing execution token (Authorization: Bearer …)');
-  if (claims === 'expired') return fail(401, 'token_expired', 'The execution token has expired');
+  if (claims === 'expired') return fail(401, 'token_expired', 'The execution token has expired: its execution has ended or outlived its timeout');
   if (claims === 'invalid') return fail(401, 'unauthorized', 'Invalid execution token');
-  if (claims.executionId !== decodeURIComponent(executionId)) {
+  if (claims.executionId !== executionId) {
     return fail(403, 'forbidden', 'This execution token is for another execution');
+  }
+  // The lookup comes before the rate limit, so an ended execution's calls make no bucket again.
+  const execution = deps.executions.get(claims.executionId);
+  const job = execution === undefined ? undefined : deps.jobs.get(execution.jobId);
+  if (execution === undefined || job === undefined || !executionActive(execution.status)) {
+    deps.limiter.forget(claims.executionId);
+    const how = execution === undefined || job === undefined ? 'no longer exists' : `has ended (${execution.status})`;
+    return fail(401, 'token_expired', `This execution ${how}; its token no longer works`);
   }
   const limit = deps.limiter.take(claims.executionId);
   if (!limit.ok) {
     return fail(429, 'rate_limited', 'Too many runtime API requests', { 'retry-after': String(limit.retryAfterSeconds) });
   }
-  const execution = deps.executions.get(claims.executionId);
-  const job = execution === undefined ? undefined : deps.jobs.get(execution.jobId);
-  if (execution === undefined || job === undefined) return fail(404, 'not_found', 'The execution no longer exists');
+  // The local listener stops reading at this size already; this holds for every transport.
+  if (request.body.length > MAX_BODY_BYTES) return fail(413, 'too_large', 'Bodies are limited to 1 MiB');
 
-  const key = encodedKey === undefined ? undefined : decodeURIComponent(encodedKey);
   const endpoint = `${request.method} ${key === undefined ? resource : 'variables'}`;
   switch (endpoint) {
     case 'GET input':
@@ -88,7 +118,6 @@ async function route(deps: RuntimeApiDeps, request: RuntimeRequest): Promise<Run
 }
 
 function write(deps: RuntimeApiDeps, execution: ExecutionRecord, endpoint: string, key: string | undefined, raw: Buffer): RuntimeResponse {
-  if (isTerminalStatus(execution.status)) return fail(409, 'execution_finished', 'The execution has already finished');
   let body: Record<string, unknown>;
   try {
     const parsed = JSON.parse(raw.toString('utf8')) as unknown;

@@ -164,6 +164,21 @@ after=$(${state})
     assert.equal(api.requests.length, 1, 'no retry on 401');
   });
 
+  it('says the execution has ended when the runtime API answers token_expired, with every JSON tool', async () => {
+    const tools = ['python3', 'node', ...(have('jq') ? ['jq'] : [])];
+    for (const tool of tools) {
+      api.reset();
+      api.script.push({ status: 401, body: { success: false, error: { code: 'token_expired', kind: 'token_expired', message: 'This execution has ended (succeeded); its token no longer works' } } });
+      const res = await runBash('cronium_input\n', { ...api.env(), CRONIUM_JSON_TOOL: tool });
+      assert.equal(res.code, 1, tool);
+      assert.equal(
+        res.stderr,
+        'cronium: Cronium runtime API refused the execution token: This execution has ended (succeeded); its token no longer works\n',
+        tool,
+      );
+    }
+  });
+
   it('explains a 403', async () => {
     const res = await runBash('cronium_event || echo "status $?"\n', { ...api.env(), CRONIUM_EXECUTION_ID: 'exec-2' });
     assert.equal(res.stdout, 'status 1\n');

@@ -144,6 +144,17 @@ describe('helpers: Node (cronium.js)', function () {
     assert.equal(api.requests.length, 1, 'no retry on 401');
   });
 
+  it('says the execution has ended when the runtime API answers token_expired, and exposes the kind as code', async () => {
+    api.script.push({ status: 401, body: { success: false, error: { code: 'token_expired', kind: 'token_expired', message: 'This execution has ended (succeeded); its token no longer works' } } });
+    const res = await runNode(`try { cronium.input(); } catch (e) { console.log(JSON.stringify({ status: e.status, code: e.code, message: e.message })); }`);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(JSON.parse(res.stdout), {
+      status: 401,
+      code: 'token_expired',
+      message: 'Cronium runtime API refused the execution token: This execution has ended (succeeded); its token no longer works',
+    });
+  });
+
   it('explains a 403 (token of another execution) and exposes status and code', async () => {
     const res = await runNode(
       `try { cronium.event(); } catch (e) { console.log(JSON.stringify({ name: e.name, status: e.status, code: e.code, message: e.message, isBase: e instanceof cronium.CroniumError })); }`,

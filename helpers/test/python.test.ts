@@ -119,6 +119,16 @@ print(json.dumps({"name": __name__, "argv": sys.argv[1:], "path0": sys.path[0], 
     assert.equal(api.requests.length, 1, 'no retry on 401');
   });
 
+  it('says the execution has ended when the runtime API answers token_expired', async () => {
+    api.script.push({ status: 401, body: { success: false, error: { code: 'token_expired', kind: 'token_expired', message: 'This execution has ended (succeeded); its token no longer works' } } });
+    const res = await runPython('cronium.input()\n');
+    assert.equal(res.code, 1);
+    assert.match(
+      res.stderr,
+      /cronium\.CroniumAPIError: Cronium runtime API refused the execution token: This execution has ended \(succeeded\); its token no longer works$/m,
+    );
+  });
+
   it('explains a 403 and exposes status and code', async () => {
     const res = await runPython(
       `import json

@@ -37,6 +37,19 @@ export class RawSocket {
     this.socket.write(bytes);
   }
 
+  /** Writes bytes and waits until the kernel took them; false when the connection failed first. */
+  sendBytes(bytes: Buffer): Promise<boolean> {
+    if (this.closedFlag || this.socket.destroyed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onClose = () => resolve(false);
+      this.socket.once('close', onClose);
+      this.socket.write(bytes, (e) => {
+        this.socket.off('close', onClose);
+        resolve(e === undefined || e === null);
+      });
+    });
+  }
+
   /** Waits for the next framed JSON message from the daemon. */
   async nextMessage(timeoutMs = 5000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
