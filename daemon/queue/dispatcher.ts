@@ -159,9 +159,10 @@ export class Dispatcher {
     const record = this.deps.executions.get(claimed.id) as ExecutionRecord;
     this.deps.bus.emit('execution:claimed', { job, execution: record });
     const own = job.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(job.envSealed)) as Record<string, string>);
+    // A timed-out script still gets its kill grace to clean up (its TERM handler may call the API).
     const token = await this.deps.tokens.issue(
       { executionId: record.id, jobId: job.id, eventId: job.eventId },
-      tokenLifetimeSeconds(job.timeoutMs),
+      tokenLifetimeSeconds(job.timeoutMs === null ? null : job.timeoutMs + this.deps.killGraceMs()),
     );
     // The script has its token in its environment and may print it: masked like a secret.
     run.redactor.add([token]);

@@ -67,11 +67,11 @@ describe('runtime API: ended executions, token lifetime and malformed paths', fu
     assert.equal(after.condition, null);
   });
 
-  it("gives a job's token the job's timeout plus 30 s, and keeps it working while the job runs", async function () {
+  it("gives a job's token the job's timeout and kill grace plus 30 s, and keeps it working while the job runs", async function () {
     const held = await startHeldApiJob(client, home); // timeout 120 s
     try {
       const { iat, exp } = jwtPayload(held.access.token);
-      assert.equal(exp - iat, 120 + 30);
+      assert.equal(exp - iat, 120 + 5 + 30, 'timeout 120 s, the default kill grace 5 s, 30 s more');
       assert.equal((await call(held.access, 'GET', 'context')).status, 200);
     } finally {
       await held.release();
