@@ -9,14 +9,28 @@ import { importBoundaries } from './lint/importBoundaries.mjs';
 // `import type` reach a contract file a layer is handed at run time, never its code.
 const DAEMON_INTERNALS = ['daemon/rpc', 'daemon/scheduler', 'daemon/workflows', 'daemon/runtimeApi', 'daemon/queue'];
 const LAYERS = [
-  { from: ['daemon'], mayNotImport: { packages: ['vscode'], folders: ['extension', 'webviews'] }, because: 'the daemon runs in plain Node.js, outside the editor' },
-  { from: ['daemon'], except: ['daemon/cli'], mayNotImport: { folders: ['daemon/cli'] }, because: 'the CLI is a client of the daemon, not part of it' },
+  {
+    from: ['daemon'],
+    mayNotImport: { packages: ['vscode'], folders: ['extension', 'webviews'] },
+    because: 'the daemon runs in plain Node.js, outside the editor',
+  },
+  {
+    from: ['daemon'],
+    except: ['daemon/cli'],
+    mayNotImport: { folders: ['daemon/cli'] },
+    because: 'the CLI is a client of the daemon, not part of it',
+  },
   {
     from: ['daemon/protocol'],
     mayImportOnly: { folders: ['daemon/protocol'], packages: ['vscode-jsonrpc'] },
     because: 'the protocol is the contract every client shares: it imports nothing but vscode-jsonrpc types and its own files',
   },
-  { from: ['daemon', 'extension'], except: ['daemon/store'], mayNotImport: { packages: ['better-sqlite3'] }, because: 'only daemon/store/ touches SQLite' },
+  {
+    from: ['daemon', 'extension'],
+    except: ['daemon/store'],
+    mayNotImport: { packages: ['better-sqlite3'] },
+    because: 'only daemon/store/ touches SQLite',
+  },
   {
     from: ['daemon', 'extension'],
     except: ['daemon/executors'],
@@ -35,18 +49,31 @@ const LAYERS = [
     typesFrom: ['daemon/runtimeApi/types'],
     because: 'executors run what the queue hands them and know nothing above it, nor the store',
   },
-  { from: ['daemon/queue'], mayNotImport: { folders: ['daemon/rpc', 'daemon/scheduler', 'daemon/workflows'] }, because: 'the queue is below rpc, scheduler and workflows' },
-  { from: ['daemon/runtimeApi'], mayNotImport: { folders: ['daemon/rpc'] }, because: 'the runtime API is below rpc' },
+  {
+    from: ['daemon/queue'],
+    mayNotImport: { folders: ['daemon/rpc', 'daemon/scheduler', 'daemon/workflows'] },
+    because: 'the queue is below rpc, scheduler and workflows',
+  },
+  {
+    from: ['daemon/runtimeApi'],
+    mayNotImport: { folders: ['daemon/rpc'] },
+    because: 'the runtime API is below rpc',
+  },
   {
     from: ['daemon/cli'],
-    mayNotImport: { folders: [...DAEMON_INTERNALS, 'daemon/executors', 'daemon/store', 'daemon/logs', 'daemon/daemon', 'daemon/main'] },
+    mayNotImport: {
+      folders: [...DAEMON_INTERNALS, 'daemon/executors', 'daemon/store', 'daemon/logs', 'daemon/daemon', 'daemon/main'],
+    },
     // `cronium daemon start --foreground` runs the daemon bundle (dist/daemon.js) in its process.
     typesFrom: ['daemon/daemon'],
     because: 'the CLI is a client of the protocol: the daemon stays in its own bundle',
   },
   {
     from: ['extension'],
-    mayImportOnly: { folders: ['extension', 'daemon/protocol', 'daemon/client', 'webviews/protocol'], packages: ['vscode', 'vscode-jsonrpc', 'node:*'] },
+    mayImportOnly: {
+      folders: ['extension', 'daemon/protocol', 'daemon/client', 'webviews/protocol'],
+      packages: ['vscode', 'vscode-jsonrpc', 'node:*'],
+    },
     because: 'the extension is a thin client: vscode, Node.js, the protocol and the shared client library',
   },
 ];
@@ -72,7 +99,10 @@ export default tseslint.config(
     files: ['daemon/**/*.ts', 'extension/**/*.ts'],
     plugins: { cronium: { rules: { 'import-boundaries': importBoundaries } } },
     rules: {
-      'cronium/import-boundaries': ['error', { root: dirname(fileURLToPath(import.meta.url)), layers: LAYERS, knownViolations: KNOWN_VIOLATIONS }],
+      'cronium/import-boundaries': [
+        'error',
+        { root: dirname(fileURLToPath(import.meta.url)), layers: LAYERS, knownViolations: KNOWN_VIOLATIONS },
+      ],
     },
   },
   {
