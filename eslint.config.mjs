@@ -1,5 +1,85 @@
 import js from '@eslint/js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
+import { importBoundaries } from './lint/importBoundaries.mjs';
+
+// DESIGN.md §2: inside the daemon the flow is one way, rpc → scheduler | workflows | runtimeApi → queue →
+// executors | store. Folders are repository-relative; a file's layers all apply to it. `typesFrom` lets
+// `import type` reach a contract file a layer is handed at run time, never its code.
+const DAEMON_INTERNALS = ['daemon/rpc', 'daemon/scheduler', 'daemon/workflows', 'daemon/runtimeApi', 'daemon/queue'];
+const LAYERS = [
+  {
+    from: ['daemon'],
+    mayNotImport: { packages: ['vscode'], folders: ['extension', 'webviews'] },
+    because: 'the daemon runs in plain Node.js, outside the editor',
+  },
+  {
+    from: ['daemon'],
+    except: ['daemon/cli'],
+    mayNotImport: { folders: ['daemon/cli'] },
+    because: 'the CLI is a client of the daemon, not part of it',
+  },
+  {
+    from: ['daemon/protocol'],
+    mayImportOnly: { folders: ['daemon/protocol'], packages: ['vscode-jsonrpc'] },
+    because: 'the protocol is the contract every client shares: it imports nothing but vscode-jsonrpc types and its own files',
+  },
+  {
+    from: ['daemon', 'extension'],
+    except: ['daemon/store'],
+    mayNotImport: { packages: ['better-sqlite3'] },
+    because: 'only daemon/store/ touches SQLite',
+  },
+  {
+    from: ['daemon', 'extension'],
+    except: ['daemon/executors'],
+    mayNotImport: { packages: ['dockerode', 'docker-modem', 'ssh2'] },
+    because: 'only daemon/executors/ talk to Docker and SSH',
+  },
+  {
+    from: ['daemon/store'],
+    mayNotImport: { folders: [...DAEMON_INTERNALS, 'daemon/executors'] },
+    because: 'the store is the bottom layer: it knows no queue, RPC, runtime API or executor',
+  },
+  {
+    from: ['daemon/executors'],
+    mayNotImport: { folders: [...DAEMON_INTERNALS, 'daemon/store'] },
+    // An executor serves the runtime API to its job through a handler it is given (RuntimeRequestHandler).
+    typesFrom: ['daemon/runtimeApi/types'],
+    because: 'executors run what the queue hands them and know nothing above it, nor the store',
+  },
+  {
+    from: ['daemon/queue'],
+    mayNotImport: { folders: ['daemon/rpc', 'daemon/scheduler', 'daemon/workflows', 'daemon/runtimeApi'] },
+    because: 'the queue is below rpc, scheduler, workflows and the runtime API (it is handed a token issuer)',
+  },
+  {
+    from: ['daemon/runtimeApi'],
+    mayNotImport: { folders: ['daemon/rpc'] },
+    because: 'the runtime API is below rpc',
+  },
+  {
+    from: ['daemon/cli'],
+    mayNotImport: {
+      folders: [...DAEMON_INTERNALS, 'daemon/executors', 'daemon/store', 'daemon/logs', 'daemon/daemon', 'daemon/main'],
+    },
+    // `cronium daemon start --foreground` runs the daemon bundle (dist/daemon.js) in its process.
+    typesFrom: ['daemon/daemon'],
+    because: 'the CLI is a client of the protocol: the daemon stays in its own bundle',
+  },
+  {
+    from: ['extension'],
+    mayImportOnly: {
+      folders: ['extension', 'daemon/protocol', 'daemon/client', 'webviews/protocol'],
+      packages: ['vscode', 'vscode-jsonrpc', 'node:*'],
+    },
+    because: 'the extension is a thin client: vscode, Node.js, the protocol and the shared client library',
+  },
+];
+// Imports that break a rule today, in files being restructured; each is to go, not to be added to.
+const KNOWN_VIOLATIONS = [
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'runtime-images/**', 'helpers/**', 'test/e2e/artifacts/**'] },
@@ -14,9 +94,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['daemon/protocol/**/*.ts'],
+    files: ['daemon/**/*.ts', 'extension/**/*.ts'],
+    plugins: { cronium: { rules: { 'import-boundaries': importBoundaries } } },
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'vscode', 'react', 'zod', '../*'] }],
+      'cronium/import-boundaries': [
+        'error',
+        { root: dirname(fileURLToPath(import.meta.url)), layers: LAYERS, knownViolations: KNOWN_VIOLATIONS },
+      ],
     },
   },
   {

@@ -18,7 +18,7 @@ import { JobQueue } from './queue/jobQueue';
 import { LifecycleBus, type LifecycleEvent } from './queue/lifecycleBus';
 import { LogRetention } from './queue/logRetention';
 import { RpcServer } from './rpc/server';
-import { ExecutionTokens } from './runtimeApi/executionTokens';
+import { ExecutionTokens, tokenLifetimeSeconds } from './runtimeApi/executionTokens';
 import { LocalRuntimeListener } from './runtimeApi/localListener';
 import { RateLimiter } from './runtimeApi/rateLimiter';
 import { createRuntimeApiHandler } from './runtimeApi/runtimeApiHandler';
@@ -137,8 +137,8 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     hub: () => hub,
     registry,
     secrets,
-    tokens,
     redactor,
+    issueToken: ({ runsForMs, ...claims }) => tokens.issue(claims, tokenLifetimeSeconds(runsForMs)),
     settings: () => settings.get(),
     workDir: paths.workDir,
     logger,

@@ -3,6 +3,9 @@ import { coerceError } from './errors';
 import { startDaemon } from './daemon';
 import { resolveHome } from './home';
 
+// `cronium daemon start --foreground` loads this bundle into the CLI's process and calls it.
+export { startDaemon };
+
 const USAGE = 'usage: node dist/daemon.js [--home DIR] [--foreground] [--debug]';
 
 function main(): void {
@@ -34,4 +37,5 @@ function main(): void {
   );
 }
 
-main();
+// Run as `node dist/daemon.js`, not loaded by the CLI.
+if (require.main === module) main();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DaemonOptions, startDaemon } from '../daemon';
 import { homePaths } from '../home';
 import { isCroniumDaemon, readPid } from '../instanceLock';
 import { ShutdownRequest } from '../protocol/lifecycle';
@@ -18,6 +19,17 @@ export const DAEMON_NODE_ARGS = ['--max-semi-space-size=1'];
 /** The daemon bundle sits next to the CLI bundle in dist/. */
 export function daemonScript(): string {
   return join(__dirname, 'daemon.js');
+}
+
+/**
+ * Runs the daemon in this process, as `cronium daemon start --foreground` does. The daemon bundle is
+ * loaded at run time from its path, which esbuild cannot follow: the CLI bundle carries the protocol
+ * client, not the daemon (its queue, store, executors and their dependencies).
+ */
+export function runDaemonInThisProcess(options: DaemonOptions): Promise<boolean> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: a run-time load, on purpose
+  const bundle = require(daemonScript()) as { startDaemon: typeof startDaemon };
+  return bundle.startDaemon(options);
 }
 
 /**

@@ -5,7 +5,6 @@ import type { Logger } from '../logger';
 import type { LogHub } from '../logs/logHub';
 import type { Redactor } from '../logs/redactor';
 import { isTerminalStatus, type JobStatus } from '../protocol/dto';
-import { tokenLifetimeSeconds, type ExecutionTokens } from '../runtimeApi/executionTokens';
 import type { SecretBox } from '../secrets/secretBox';
 import type { ExecutionRecord, StreamBytes } from '../store/executionRecord';
 import type { ExecutionStore } from '../store/executionStore';
@@ -16,6 +15,12 @@ import type { LifecycleBus } from './lifecycleBus';
 import type { RunTable } from './runTable';
 import type { Terminals } from './terminals';
 
+/**
+ * Issues the runtime API token of an execution, valid for as long as it may run (`runsForMs`, null: no
+ * bound). The runtime API, above the queue, provides it.
+ */
+export type IssueToken = (claims: { executionId: string; jobId: string; eventId: string | null; runsForMs: number | null }) => Promise<string>;
+
 export interface DispatcherDeps {
   jobs: JobStore;
   executions: ExecutionStore;
@@ -23,7 +28,7 @@ export interface DispatcherDeps {
   hub: () => LogHub;
   registry: ExecutorRegistry;
   secrets: SecretBox;
-  tokens: ExecutionTokens;
+  issueToken: IssueToken;
   redactor: Redactor;
   bus: LifecycleBus;
   runs: RunTable;
@@ -160,10 +165,12 @@ export class Dispatcher {
     this.deps.bus.emit('execution:claimed', { job, execution: record });
     const own = job.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(job.envSealed)) as Record<string, string>);
     // A timed-out script still gets its kill grace to clean up (its TERM handler may call the API).
-    const token = await this.deps.tokens.issue(
-      { executionId: record.id, jobId: job.id, eventId: job.eventId },
-      tokenLifetimeSeconds(job.timeoutMs === null ? null : job.timeoutMs + this.deps.killGraceMs()),
-    );
+    const token = await this.deps.issueToken({
+      executionId: record.id,
+      jobId: job.id,
+      eventId: job.eventId,
+      runsForMs: job.timeoutMs === null ? null : job.timeoutMs + this.deps.killGraceMs(),
+    });
     // The script has its token in its environment and may print it: masked like a secret.
     run.redactor.add([token]);
     const env = {

@@ -1,3 +1,4 @@
+import { formatMs } from '../durations';
 import { CroniumError } from '../errors';
 import type { ExecutionResult } from '../executors/executor';
 import type { JobErrorDto, JobStatus } from '../protocol/dto';
@@ -38,11 +39,4 @@ export function outcomeOf(result: ExecutionResult, stopReason: StopReason | unde
   }
   const message = `Killed by ${result.signal ?? 'an unknown signal'}`;
   return { status: 'failed', lastError: message, error: { kind: 'signal', message, signal: result.signal } };
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)} min`;
-  return `${+(ms / 3_600_000).toFixed(1)} h`;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end acceptance of the packaged extension in a real VS Code (code-server), per
-# /work/shared/VSCODE-E2E.md. Installs its tools into test/e2e/.cache (setup.sh), packages the .vsix,
+# End-to-end acceptance of the packaged extension in a real VS Code (code-server), per ../shared/VSCODE-E2E.md
+# (shared/ beside this repository). Installs its tools into test/e2e/.cache (setup.sh), packages the .vsix,
 # runs ui.e2e.js and the in-extension-host mocha suite, keeps screenshots in test/e2e/artifacts/.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the e2e suite needs into test/e2e/.cache (ignored): Debian chromium + libkrb5-dev (apt),
-# Node 24 and code-server from the npm registry. Idempotent; see /work/shared/VSCODE-E2E.md for why each step.
+# Node 24 and code-server from the npm registry. Idempotent; ../shared/VSCODE-E2E.md (beside this repository)
+# says why each step.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 C=$HERE/.cache

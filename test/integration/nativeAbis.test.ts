@@ -32,7 +32,7 @@ describe('the daemon on each Node.js major the packaged extension supports', fun
     requireService(
       this,
       'better-sqlite3 built for Node.js 20, 22 and 24',
-      missing.length === 0 ? undefined : `none for Node.js ${missing.join(', ')} in dist/native: run node build-native.mjs`,
+      missing.length === 0 ? undefined : `none for Node.js ${missing.join(', ')} in dist/native: run npm run native`,
     );
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { formatMs, outcomeOf } from '../../daemon/queue/outcome';
+import { formatMs } from '../../daemon/durations';
+import { outcomeOf } from '../../daemon/queue/outcome';
 
 describe('job outcome', function () {
   it('records exit code 0 as succeeded', function () {

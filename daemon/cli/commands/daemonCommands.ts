@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { startDaemon } from '../../daemon';
 import { DaemonStatusRequest } from '../../protocol/lifecycle';
 import { DaemonClient, DaemonNotRunningError } from '../client';
 import { printJson, type CliContext } from '../context';
-import { startDetached, stopDaemon } from '../daemonControl';
+import { runDaemonInThisProcess, startDetached, stopDaemon } from '../daemonControl';
 import { formatDuration } from '../format';
 
 export function registerDaemonCommands(program: Command, context: () => CliContext): void {
@@ -16,7 +15,7 @@ export function registerDaemonCommands(program: Command, context: () => CliConte
     .action(async (options: { foreground?: boolean }) => {
       const { home } = context();
       if (options.foreground) {
-        const started = await startDaemon({ home, echoLog: true, debug: process.env.CRONIUM_DEBUG === '1' });
+        const started = await runDaemonInThisProcess({ home, echoLog: true, debug: process.env.CRONIUM_DEBUG === '1' });
         if (!started) process.exit(0);
         return; // keeps running until SIGTERM or `cronium daemon stop`
       }

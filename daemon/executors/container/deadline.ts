@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { formatMs } from '../../queue/outcome';
+import { formatMs } from '../../durations';
 import { ContainerError } from './containerErrors';
 import { describeDocker } from './dockerHost';
 
