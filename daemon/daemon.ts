@@ -179,14 +179,11 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     },
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
+    jobDtos: (ids) => queue.dtos(ids.map((id) => jobs.get(id)).filter((job) => job !== undefined)),
     initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root }),
   });
   // Clients that watch jobs hear of every change, with the job's latest state.
-  const announce = ({ job }: { job: { id: string } }): void =>
-    server.broadcastStatus(job.id, () => {
-      const current = jobs.get(job.id);
-      return current && queue.dto(current);
-    });
+  const announce = ({ job }: { job: { id: string } }): void => server.broadcastStatus(job.id);
   for (const event of ['job:queued', 'execution:claimed', 'execution:started', 'execution:finished', 'job:finished'] as const) {
     bus.on(event, announce);
   }

@@ -162,6 +162,13 @@ export class JobQueue {
     return toJobDto(job, this.deps.jobs.executions(job.id), (executionId) => this.runs.get(executionId)?.writer.storedSeq);
   }
 
+  /** Several jobs as clients see them (a page of `jobs/list`): their executions in one query. */
+  dtos(jobs: readonly JobRecord[]): JobDto[] {
+    const executions = this.deps.jobs.executionsOfJobs(jobs.map((job) => job.id));
+    const live = (executionId: string) => this.runs.get(executionId)?.writer.storedSeq;
+    return jobs.map((job) => toJobDto(job, executions.get(job.id) ?? [], live));
+  }
+
   /** The execution a job's log calls refer to when they name no execution: its latest. */
   logExecution(jobId: string): ExecutionRecord | undefined {
     return primaryExecution(this.deps.jobs.executions(jobId));

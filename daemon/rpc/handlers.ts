@@ -89,7 +89,7 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
   session.handle(GetJobRequest, getJobSchema, ({ id }) => queue.dto(existingJob(id)));
   session.handle(RerunJobRequest, getJobSchema, async ({ id }) => runResult(queue.dto(await queue.rerun(id))));
   session.handle(ListJobsRequest, listJobsSchema, ({ limit, status }) => ({
-    jobs: jobs.list(limit ?? 50, status).map((job) => queue.dto(job)),
+    jobs: queue.dtos(jobs.list(limit ?? 50, status)),
   }));
   session.handle(CancelJobRequest, getJobSchema, async ({ id }) => queue.dto(await queue.cancel(id)));
   session.handle(WriteStdinRequest, writeStdinSchema, ({ id, data, eof }) => queue.writeStdin(id, data, eof ?? false));

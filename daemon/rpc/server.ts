@@ -14,13 +14,15 @@ export interface RpcServerOptions extends HandlerDeps {
   logger: Logger;
   hub: LogHub;
   initializeResult: () => InitializeResult;
+  /** The current DTOs of these jobs (those that still exist). */
+  jobDtos: (jobIds: readonly string[]) => JobDto[];
 }
 
 /** The daemon's unix socket: one {@link ClientSession} per connection. */
 export class RpcServer {
   private readonly sessions = new Set<ClientSession>();
   private readonly server: Server;
-  private readonly pendingStatus = new Map<string, () => JobDto | undefined>();
+  private readonly pendingStatus = new Set<string>();
   private statusFlush: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: RpcServerOptions) {
@@ -56,14 +58,14 @@ export class RpcServer {
   /**
    * Tells watching clients that a job changed. Changes are sent once per event-loop turn with the
    * job's latest state (a job claimed and started in the same turn is announced once, as running),
-   * and the DTO is only built when someone watches.
+   * and the DTOs are only built, in one batch, when someone watches.
    */
-  broadcastStatus(jobId: string, dto: () => JobDto | undefined): void {
+  broadcastStatus(jobId: string): void {
     if (![...this.sessions].some((s) => s.watchesJobs)) return;
-    this.pendingStatus.set(jobId, dto);
+    this.pendingStatus.add(jobId);
     this.statusFlush ??= setImmediate(() => {
       this.statusFlush = undefined;
-      const jobs = [...this.pendingStatus.values()].map((make) => make()).filter((j) => j !== undefined);
+      const jobs = this.options.jobDtos([...this.pendingStatus]);
       this.pendingStatus.clear();
       for (const session of this.sessions) {
         if (!session.watchesJobs) continue;

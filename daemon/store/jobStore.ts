@@ -108,6 +108,10 @@ export class JobStore {
       list: db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY rowid DESC LIMIT ?'),
       listByStatus: db.prepare<[string, number], JobRow>('SELECT * FROM jobs WHERE status = ? ORDER BY rowid DESC LIMIT ?'),
       executionsOf: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE job_id = ? ORDER BY rowid'),
+      // The executions of a page of jobs in one query (json_each: one prepared statement for any page size).
+      executionsOfMany: db.prepare<[string], ExecutionRow>(
+        'SELECT * FROM executions WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY rowid',
+      ),
       statusParts: db.prepare<[string], { status: string; server_id: string | null; attempt: number; started_at: number | null; finished_at: number | null }>(
         'SELECT status, server_id, attempt, started_at, finished_at FROM executions WHERE job_id = ?',
       ),
@@ -147,6 +151,14 @@ export class JobStore {
 
   executions(jobId: string): ExecutionRecord[] {
     return this.stmts.executionsOf.all(jobId).map(executionFromRow);
+  }
+
+  /** The executions of each of `jobIds`, oldest first. */
+  executionsOfJobs(jobIds: readonly string[]): Map<string, ExecutionRecord[]> {
+    const byJob = new Map<string, ExecutionRecord[]>(jobIds.map((id) => [id, []]));
+    if (jobIds.length === 0) return byJob;
+    for (const row of this.stmts.executionsOfMany.all(JSON.stringify(jobIds))) byJob.get(row.job_id)?.push(executionFromRow(row));
+    return byJob;
   }
 
   /** Derives the job's status, start and end from its executions again (inside the caller's transaction). */
