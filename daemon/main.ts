@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { coerceError } from './errors';
 import { startDaemon } from './daemon';
-import { resolveHome } from './home';
+import { resolveHome } from './client/homeLayout';
 
 const USAGE = 'usage: node dist/daemon.js [--home DIR] [--foreground] [--debug]';
 

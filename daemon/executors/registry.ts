@@ -39,10 +39,10 @@ export class ExecutorRegistry {
     if (requested !== 'auto') {
       const executor = this.byKind.get(requested);
       if (executor === undefined) {
-        throw unavailable(requested, `The ${requested} target is not available on this daemon; use --target local`);
+        throw unavailable(requested, `The ${requested} target is not available on this daemon`, this.kinds());
       }
       const state = await executor.available();
-      if (!state.ok) throw unavailable(requested, state.reason);
+      if (!state.ok) throw unavailable(requested, state.reason, this.kinds().filter((kind) => kind !== requested));
       return { target: requested };
     }
     const container = this.byKind.get('container');
@@ -55,6 +55,8 @@ export class ExecutorRegistry {
   }
 }
 
-function unavailable(target: string, message: string): CroniumError {
-  return new CroniumError(ErrorCodes.TargetUnavailable, 'target_unavailable', message, { target });
+/** `others`: the targets a client may offer instead. */
+function unavailable(target: string, message: string, others: string[] = []): CroniumError {
+  const hint = others.length > 0 ? { hint: { action: 'choose_target' as const, targets: others } } : {};
+  return new CroniumError(ErrorCodes.TargetUnavailable, 'target_unavailable', message, { target, ...hint });
 }

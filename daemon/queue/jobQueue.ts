@@ -7,7 +7,7 @@ import { detectRuntime } from '../executors/runtimes';
 import type { Logger } from '../logger';
 import type { JobLogState, LogHub } from '../logs/logHub';
 import type { Redactor } from '../logs/redactor';
-import { isTerminalStatus, type JobDto, type JobStatus } from '../protocol/dto';
+import { isTerminalStatus, RUNTIMES, type JobDto, type JobStatus } from '../protocol/dto';
 import { ErrorCodes } from '../protocol/errors';
 import type { RunJobParams, TerminalSize } from '../protocol/jobs';
 import type { DaemonSettings } from '../protocol/settings';
@@ -53,6 +53,8 @@ export class JobQueue {
   private readonly terminals = new Map<string, TerminalSize>();
   private readonly statusListeners: ((jobId: string) => void)[] = [];
   private accepting = true;
+  /** Set by daemon.ts once lost jobs are recovered: jobs submitted before wait queued, unclaimed. */
+  ready = false;
 
   constructor(private readonly deps: JobQueueDeps) {}
 
@@ -79,7 +81,8 @@ export class JobQueue {
       throw new CroniumError(
         ErrorCodes.RuntimeUnavailable,
         'runtime_unavailable',
-        `Cannot tell the runtime of ${params.fileName ?? 'this script'}; pass --runtime bash|python|node or start it with a shebang`,
+        `Cannot tell the runtime of ${params.fileName ?? 'this script'}: no runtime was given, and neither its file name nor a shebang line names one`,
+        { hint: { action: 'name_runtime', runtimes: [...RUNTIMES] } },
       );
     }
     const input = params.inputFromJob === undefined ? params.input : this.outputOf(params.inputFromJob);
@@ -147,7 +150,7 @@ export class JobQueue {
 
   /** Claims queued jobs while slots are free. */
   pump(): void {
-    if (!this.accepting) return;
+    if (!this.accepting || !this.ready) return;
     const limit = this.deps.settings().concurrency;
     while (this.runs.size < limit) {
       const job = this.deps.jobs.claimNext(Date.now());
@@ -229,9 +232,10 @@ export class JobQueue {
     const run = this.runs.get(id);
     if (run === undefined || !this.terminals.has(id) || !run.writeStdin(data, eof)) {
       const why = !this.terminals.has(id) && run !== undefined ? 'was not started interactive' : `takes no input (${job.status})`;
-      throw new CroniumError(ErrorCodes.StdinClosed, 'stdin_closed', `Job ${id} ${why}; run it with Run in Terminal to type into it`, {
+      throw new CroniumError(ErrorCodes.StdinClosed, 'stdin_closed', `Job ${id} ${why}`, {
         jobId: id,
         status: job.status,
+        hint: { action: 'run_interactive' },
       });
     }
   }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaemonClient } from '../../daemon/cli/client';
-import { DAEMON_NODE_ARGS } from '../../daemon/cli/daemonControl';
+import { DaemonClient } from '../../daemon/client/daemonClient';
+import { DAEMON_NODE_ARGS } from '../../daemon/client/launcher';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { GetJobRequest, RunJobRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import { followJob } from '../../daemon/cli/followJob';

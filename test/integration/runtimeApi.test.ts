@@ -3,7 +3,7 @@ import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import type { Runtime } from '../../daemon/protocol/dto';
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { cronium } from '../helpers/cli';
