@@ -44,7 +44,7 @@ export function hintAdvice(hint: ErrorHint): string {
     case 'name_runtime':
       return `pass --runtime ${hint.runtimes.join('|')} or start it with a shebang`;
     case 'choose_target':
-      return `or use --target ${hint.targets.join('|')}`;
+      return `use --target ${hint.targets.join('|')} instead`;
     case 'restart_daemon':
       return 'stop it with `cronium daemon stop`, and the next command starts this version';
     case 'run_interactive':

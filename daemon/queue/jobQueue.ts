@@ -81,7 +81,7 @@ export class JobQueue {
       throw new CroniumError(
         ErrorCodes.RuntimeUnavailable,
         'runtime_unavailable',
-        `Cannot tell the runtime of ${params.fileName ?? 'this script'}: no runtime was given, and neither its file name nor a shebang line names one`,
+        `Cannot tell the runtime of ${params.fileName ?? 'this script'} from its file name or its first line`,
         { hint: { action: 'name_runtime', runtimes: [...RUNTIMES] } },
       );
     }
