@@ -93,6 +93,11 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const localApi = new LocalRuntimeListener(runtimeApi);
   await localApi.listen();
 
+  // Settles once the jobs an earlier daemon left running are recovered or given up (see recover()).
+  let markRecovered = (): void => undefined;
+  const recovered = new Promise<void>((resolve) => (markRecovered = resolve));
+  const lostContainerJobs = jobs.active().some((job) => job.target === 'container');
+
   const registry = new ExecutorRegistry();
   const spawner = createSpawner(paths.spawnerSocket, (m) => logger.warn(m));
   registry.register(
@@ -126,9 +131,6 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
         ),
     ),
   );
-  const lostContainerJobs = jobs.active().some((job) => job.target === 'container');
-  let markRecovered = (): void => undefined;
-  const recovered = new Promise<void>((resolve) => (markRecovered = resolve));
 
   // The hub asks the queue where a job's log stands; the queue hands lines to the hub.
   const hub: LogHub = new LogHub(logs, (id) => queue.logState(id));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonClient } from '../../daemon/client/daemonClient';
 import * as z from 'zod';
@@ -148,5 +149,35 @@ describe('container jobs on a Docker engine that hangs', function () {
     assert.equal(ran.exitCode, 0);
     const ready = await cronium(home, ['daemon', 'status', '--json']);
     assert.equal(z.object({ state: z.string() }).parse(JSON.parse(ready.stdout)).state, 'ready');
+  });
+
+  it('stops at once on SIGTERM while it recovers, and leaves the lost job to the next start, which re-adopts it', async function () {
+    engine.release();
+    const c = await (daemon as DaemonProcess).connect();
+    const { job } = await c.request(RunJobRequest, { content: 'echo up\nsleep 60\n', runtime: 'bash', target: 'container' });
+    await waitFor('the job to print', async () => (await getJob(c, job.id)).logLines > 0, 30_000);
+    c.close();
+    await (daemon as DaemonProcess).kill9();
+    await engine.close();
+    engine = await startEngineProxy(join(home, 'engine.sock'), LIST);
+
+    const recovering = DaemonProcess.launch(home, { CRONIUM_DOCKER_SETUP_TIMEOUT_MS: String(RECOVERY_HOLD_MS) });
+    daemon = recovering;
+    await waitFor('the engine to hold the list of lost jobs', () => engine.stalled >= 1, 20_000);
+    const signalled = Date.now();
+    assert.equal(await recovering.stop(), 0);
+    const took = Date.now() - signalled;
+    assert.ok(took < 5000, `stopped ${took} ms after SIGTERM (the engine holds recovery for ${RECOVERY_HOLD_MS} ms)`);
+    assert.equal(existsSync(join(home, 'daemon.sock')), false);
+    assert.equal(existsSync(join(home, 'daemon.pid')), false);
+
+    engine.release();
+    next = await startDaemon();
+    await waitFor('recovery to end', async () => (await next?.request(DaemonStatusRequest))?.state === 'ready', 30_000);
+    const adopted = await getJob(next, job.id);
+    assert.equal(adopted.status, 'running', adopted.lastError ?? '');
+    const cancelled = await next.request(CancelJobRequest, { id: job.id }, { timeoutMs: 'unbounded' });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(await strayResources(daemonId(), 30_000), []);
   });
 });

@@ -52,6 +52,9 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       const client = await context().client();
       const { job, notice } = await client.request(RunJobRequest, request);
       if (notice !== undefined) process.stderr.write(`cronium: ${notice}\n`);
+      if (client.info.state === 'recovering' && job.status === 'queued') {
+        process.stderr.write(`cronium: ${job.id} waits queued: the daemon is recovering jobs that were running when it last stopped\n`);
+      }
       if (options.interactive) {
         const final = await runInThisTerminal(client, job.id);
         client.close();
