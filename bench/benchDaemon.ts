@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DaemonClient } from '../daemon/cli/client';
+import type { DaemonClient } from '../daemon/client/daemonClient';
 import { isTerminalStatus, type JobDto } from '../daemon/protocol/dto';
 import { JobStatusChangedNotification, SubscribeJobsRequest } from '../daemon/protocol/jobs';
 import { DaemonProcess } from '../test/helpers/daemonProcess';

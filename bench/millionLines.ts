@@ -1,7 +1,7 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DaemonClient } from '../daemon/cli/client';
+import type { DaemonClient } from '../daemon/client/daemonClient';
 import type { LogLineDto } from '../daemon/protocol/dto';
 import { RunJobRequest } from '../daemon/protocol/jobs';
 import { ReadLogsRequest, SubscribeLogsRequest } from '../daemon/protocol/logs';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { DaemonClient } from '../daemon/cli/client';
+import type { DaemonClient } from '../daemon/client/daemonClient';
 import { DaemonStatusRequest } from '../daemon/protocol/lifecycle';
 import { GetJobRequest, ListJobsRequest, RunJobRequest } from '../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../daemon/protocol/settings';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { DaemonClient } from '../daemon/cli/client';
+import type { DaemonClient } from '../daemon/client/daemonClient';
 import { RunJobRequest } from '../daemon/protocol/jobs';
 import { GetSettingsRequest } from '../daemon/protocol/settings';
 import { TerminalStatusWatcher, withDaemon } from './benchDaemon';

@@ -12,7 +12,7 @@ import { acquireInstanceLock } from './instanceLock';
 import { openFileLogger, type Logger } from './logger';
 import { LogHub } from './logs/logHub';
 import { Redactor } from './logs/redactor';
-import type { DaemonStatusResult } from './protocol/lifecycle';
+import type { DaemonLifecycleState, DaemonStatusResult } from './protocol/lifecycle';
 import { PROTOCOL_VERSION } from './protocol/version';
 import { JobQueue } from './queue/jobQueue';
 import { LifecycleBus, type LifecycleEvent } from './queue/lifecycleBus';
@@ -55,6 +55,10 @@ export const HELPERS_DIR = join(__dirname, '..', 'helpers');
 /**
  * Starts the daemon of `home` and resolves once it serves its socket. Returns false when another
  * daemon already serves this home (that is not an error: it is reported and the caller exits 0).
+ *
+ * It serves before it has recovered the jobs an earlier daemon left running: recovery may wait on a
+ * Docker engine for up to its setup bound (60 s), and clients must not be locked out meanwhile. While
+ * it lasts, `daemon/status` says `recovering`, reads are answered, and jobs submitted wait `queued`.
  */
 export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   // The pid file may name this daemon from the moment it is created: a stop signal must not kill the
@@ -96,6 +100,11 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const localApi = new LocalRuntimeListener(runtimeApi);
   await localApi.listen();
 
+  // Settles once the jobs an earlier daemon left running are recovered or given up (see recover()).
+  let markRecovered = (): void => undefined;
+  const recovered = new Promise<void>((resolve) => (markRecovered = resolve));
+  const lostContainerJobs = executions.active().some((execution) => execution.target === 'container');
+
   const registry = new ExecutorRegistry();
   const spawner = createSpawner(paths.spawnerSocket, (m) => logger.warn(m));
   registry.register(
@@ -117,8 +126,16 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
           logger,
         });
       },
-      // Containers or networks a crashed daemon left behind with no job to recover: remove them.
-      (executor) => void executor.recover?.([], () => ({ onStarted: () => undefined, onOutput: () => undefined })).catch(() => undefined),
+      // Containers or networks a crashed daemon left behind with no job to recover: remove them. Not
+      // before recovery is over (a client may load the executor first, e.g. jobs/run while we recover),
+      // and not when recovery had container jobs to find: it removes the rest itself, and a second pass
+      // now would take the containers it re-adopted for leftovers.
+      (executor) =>
+        void recovered.then(() =>
+          lostContainerJobs
+            ? undefined
+            : executor.recover?.([], () => ({ onStarted: () => undefined, onOutput: () => undefined })).catch(() => undefined),
+        ),
       containerOptionsSpec,
     ),
   );
@@ -143,13 +160,13 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     workDir: paths.workDir,
     logger,
   });
-  await queue.recover();
-  // Warm container slots of a daemon that was killed: loading the container executor removes them.
-  if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;
+  let recovering = true;
+  const state = (): DaemonLifecycleState => (stopping !== undefined ? 'stopping' : recovering ? 'recovering' : 'ready');
   const status = (): DaemonStatusResult => ({
+    state: state(),
     pid: process.pid,
     daemonVersion,
     protocolVersion: PROTOCOL_VERSION,
@@ -180,7 +197,8 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     jobDtos: (ids) => queue.dtos(ids.map((id) => jobs.get(id)).filter((job) => job !== undefined)),
-    initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root }),
+    recovered,
+    initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root, state: state() }),
   });
   // Clients that watch jobs hear of every change, with the job's latest state.
   const announce = ({ job }: { job: { id: string } }): void => server.broadcastStatus(job.id);
@@ -219,15 +237,36 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     lock.release();
     throw e;
   }
-  logger.info(`ready: pid ${process.pid}, home ${paths.root}, protocol ${PROTOCOL_VERSION}, version ${daemonVersion}`);
+  logger.info(`serving: pid ${process.pid}, home ${paths.root}, protocol ${PROTOCOL_VERSION}, version ${daemonVersion}`);
   onStopSignal = (signal) => void shutdown(signal);
   if (heldSignal !== undefined) {
     void shutdown(`${heldSignal} (received while starting)`);
     return true;
   }
-  queue.open(); // jobs queued before the last stop, and every new one
-  retention.start();
+  void recover();
   return true;
+
+  /**
+   * Recovers lost jobs, then starts claiming. A stop meanwhile does not wait for it (the engine may
+   * hold it for a minute): jobs not found again yet stay as they are in the store, for the next start.
+   */
+  async function recover(): Promise<void> {
+    const started = Date.now();
+    try {
+      await queue.recover();
+    } catch (e) {
+      // After a stop the store is closed under it: that failure is expected and says nothing.
+      if (stopping === undefined) logger.error(`recovering lost jobs failed: ${coerceError(e).stack ?? String(e)}`);
+    }
+    recovering = false;
+    markRecovered();
+    if (stopping !== undefined) return;
+    logger.info(`ready: pid ${process.pid}, lost jobs recovered in ${Date.now() - started} ms`);
+    // Warm container slots of a daemon that was killed: loading the container executor removes them.
+    if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
+    queue.open(); // jobs queued before the last stop, and those submitted while recovering
+    retention.start();
+  }
 }
 
 type ContainerModule = typeof import('./executors/container/containerExecutor');

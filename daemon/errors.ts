@@ -19,9 +19,7 @@ export class CroniumError extends Error {
 }
 
 export function jobNotFound(id: string): CroniumError {
-  return new CroniumError(ErrorCodes.JobNotFound, 'job_not_found', `No job ${id} — list jobs with \`cronium jobs\``, {
-    jobId: id,
-  });
+  return new CroniumError(ErrorCodes.JobNotFound, 'job_not_found', `No job ${id}`, { jobId: id, hint: { action: 'list_jobs' } });
 }
 
 /** Turns anything thrown into an Error, so catch blocks never handle `unknown` by hand. */

@@ -1,20 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { homeFiles, type HomeFiles } from './client/homeLayout';
 
-/** Every file the daemon keeps under `$CRONIUM_HOME`. */
-export interface HomePaths {
-  root: string;
-  socket: string;
-  token: string;
-  pidFile: string;
+/** Every file the daemon keeps under `$CRONIUM_HOME`: those its clients know too, and its own. */
+export interface HomePaths extends HomeFiles {
   /** Where local jobs' output connects (executors/spawner.ts). */
   spawnerSocket: string;
   /** Exists while warm container slots may exist (executors/container/warmPool.ts). */
   warmMarker: string;
   database: string;
-  logsDir: string;
-  daemonLog: string;
   /** Private copies of the scripts of running jobs. */
   runDir: string;
   /** Default working directory of jobs that set none. */
@@ -22,24 +16,12 @@ export interface HomePaths {
   masterKey: string;
 }
 
-/** `explicit`, else `$CRONIUM_HOME`, else `~/.cronium`. */
-export function resolveHome(explicit?: string): string {
-  const chosen = explicit ?? process.env.CRONIUM_HOME;
-  return resolve(chosen && chosen.length > 0 ? chosen : join(homedir(), '.cronium'));
-}
-
 export function homePaths(root: string): HomePaths {
-  const logsDir = join(root, 'logs');
   return {
-    root,
-    socket: join(root, 'daemon.sock'),
-    token: join(root, 'daemon.token'),
-    pidFile: join(root, 'daemon.pid'),
+    ...homeFiles(root),
     spawnerSocket: join(root, 'spawner.sock'),
     warmMarker: join(root, 'warm-containers'),
     database: join(root, 'cronium.db'),
-    logsDir,
-    daemonLog: join(logsDir, 'daemon.log'),
     runDir: join(root, 'run'),
     workDir: join(root, 'work'),
     masterKey: join(root, 'master.key'),

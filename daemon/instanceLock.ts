@@ -1,4 +1,5 @@
-import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { linkSync, renameSync, unlinkSync } from 'node:fs';
+import { isCroniumDaemon, readPid } from './client/pidFile';
 import { errnoCode } from './errors';
 import { createFileExclusive } from './exclusiveFile';
 
@@ -55,30 +56,5 @@ function removeStale(pidFile: string, stalePid: number | undefined): number | un
     return moved;
   } finally {
     unlinkSync(aside);
-  }
-}
-
-export function readPid(pidFile: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when `pid` is alive and its command line is the Cronium daemon's. */
-export function isCroniumDaemon(pid: number): boolean {
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('daemon.js') || cmdline.includes('daemon/main');
-  } catch {
-    // No /proc (not Linux): fall back to "is it alive".
-    try {
-      process.kill(pid, 0);
-      return process.platform !== 'linux';
-    } catch {
-      return false;
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { coerceError } from './errors';
 import { startDaemon } from './daemon';
-import { resolveHome } from './home';
+import { resolveHome } from './client/homeLayout';
 
 // `cronium daemon start --foreground` loads this bundle into the CLI's process and calls it.
 export { startDaemon };

@@ -83,7 +83,8 @@ export class Variables {
 }
 
 function notFound(key: string): CroniumError {
-  return new CroniumError(ErrorCodes.VariableNotFound, 'variable_not_found', `No variable ${key} — list them with \`cronium vars list\``, {
+  return new CroniumError(ErrorCodes.VariableNotFound, 'variable_not_found', `No variable ${key}`, {
     key,
+    hint: { action: 'list_variables' },
   });
 }

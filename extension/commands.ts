@@ -1,8 +1,5 @@
 import * as vscode from 'vscode';
-import { ResponseError } from 'vscode-jsonrpc';
-import { DaemonNotRunningError, DaemonUnresponsiveError } from './daemon/daemonClient';
-import { NodeNotFoundError } from './daemon/daemonLauncher';
-import { UserError } from './errors';
+import { shownError } from './errorAdvice';
 
 /** Handlers get the command's arguments; what they return goes back to `executeCommand` callers (tests). */
 export type CommandHandler = (...args: unknown[]) => unknown;
@@ -26,32 +23,16 @@ export function registerCommands(handlers: Record<string, CommandHandler>): vsco
   );
 }
 
-async function reportError(e: unknown, retry: () => Thenable<unknown>): Promise<void> {
-  if (DaemonNotRunningError.is(e)) {
-    const pick = await vscode.window.showWarningMessage('Cronium daemon is not running', 'Start');
-    if (pick === 'Start') {
-      await vscode.commands.executeCommand('cronium.daemon.start');
-      await retry();
-    }
-    return;
-  }
-  if (NodeNotFoundError.is(e)) {
-    const pick = await vscode.window.showErrorMessage(e.message, 'Set Node path');
-    if (pick === 'Set Node path') await vscode.commands.executeCommand('workbench.action.openSettings', 'cronium.daemon.nodePath');
-    return;
-  }
-  if (DaemonUnresponsiveError.is(e)) {
-    const pick = await vscode.window.showErrorMessage(e.message, 'Show Daemon Log');
-    if (pick) await vscode.commands.executeCommand('cronium.daemon.showLog');
-    return;
-  }
-  if (UserError.is(e)) {
-    void vscode.window.showWarningMessage(e.message);
-    return;
-  }
-  if (e instanceof ResponseError) {
-    void vscode.window.showErrorMessage(`Cronium: ${e.message}`);
-    return;
-  }
-  void vscode.window.showErrorMessage(`Cronium: ${e instanceof Error ? e.message : String(e)}`);
+/** Shows an error in the extension's words (errorAdvice.ts), with its buttons. */
+export async function reportError(e: unknown, retry?: () => Thenable<unknown>): Promise<void> {
+  const shown = shownError(e);
+  const titles = shown.actions.map((a) => a.title);
+  const pick =
+    shown.severity === 'warning'
+      ? await vscode.window.showWarningMessage(shown.message, ...titles)
+      : await vscode.window.showErrorMessage(shown.message, ...titles);
+  const action = shown.actions.find((a) => a.title === pick);
+  if (action === undefined) return;
+  await vscode.commands.executeCommand(action.command, ...(action.args ?? []));
+  if (action.retry && retry !== undefined) await retry();
 }

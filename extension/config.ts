@@ -1,6 +1,5 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { resolveHome } from '../daemon/client/homeLayout';
 import type { Target } from '../daemon/protocol/dto';
 import { TARGETS } from '../daemon/protocol/dto';
 import type { DaemonSettings } from '../daemon/protocol/settings';
@@ -9,11 +8,9 @@ function section(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('cronium');
 }
 
-/** `cronium.home`, else `$CRONIUM_HOME`, else `~/.cronium` — the same order as the CLI. */
+/** `cronium.home`, else `$CRONIUM_HOME`, else `~/.cronium` — the same order as the CLI's `--home`. */
 export function configuredHome(): string {
-  const set = section().get<string>('home')?.trim();
-  const chosen = set || process.env.CRONIUM_HOME;
-  return resolve(chosen ? chosen.replace(/^~(?=\/|$)/, homedir()) : join(homedir(), '.cronium'));
+  return resolveHome(section().get<string>('home'));
 }
 
 export function configuredNodePath(): string | undefined {

@@ -6,7 +6,7 @@ import { CancelJobRequest } from '../daemon/protocol/jobs';
 import { UpdateSettingsRequest } from '../daemon/protocol/settings';
 import { registerCommands } from './commands';
 import { configuredHome, configuredNodePath, configuredTarget, daemonSettingsOverrides } from './config';
-import { homeFiles } from './daemon/daemonClient';
+import { homeFiles } from '../daemon/client/homeLayout';
 import { DaemonConnection } from './daemon/daemonConnection';
 import { UserError } from './errors';
 import { JobLogs } from './jobs/jobLogs';
@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
 
   daemon.onSession(async (client) => {
     const overrides = daemonSettingsOverrides();
-    if (Object.keys(overrides).length > 0) await client.connection.sendRequest(UpdateSettingsRequest, overrides);
+    if (Object.keys(overrides).length > 0) await client.request(UpdateSettingsRequest, overrides);
   });
 
   const jobsView = vscode.window.createTreeView('cronium.jobs', { treeDataProvider: jobs });
@@ -95,7 +95,8 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
       'cronium.jobs.cancel': async (item) => {
         const job = jobArg(item, jobs);
         const client = await daemon.require();
-        jobs.upsert(await client.connection.sendRequest(CancelJobRequest, { id: job.id }));
+        // Resolves once the job is recorded cancelled, after its kill grace at worst: no request bound.
+        jobs.upsert(await client.request(CancelJobRequest, { id: job.id }, { timeoutMs: 'unbounded' }));
       },
       'cronium.jobs.rerun': async (item) => (await run.rerun(jobArg(item, jobs).id)).id,
       'cronium.jobs.filter': async () => jobs.setFilter(await pickStatuses(jobs.currentFilter)),

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveHome } from '../home';
+import { resolveHome } from '../client/homeLayout';
+import { connectOrStart } from '../client/launcher';
 import type { JobDto, LogLineDto } from '../protocol/dto';
 import { RunJobRequest } from '../protocol/jobs';
-import { connectOrStart } from './daemonControl';
+import { cliLaunch } from './context';
 import { followJob } from './followJob';
 import { formatDuration, table } from './format';
 
@@ -14,14 +15,17 @@ const STATUS_COLOR: Record<string, number> = { succeeded: 32, failed: 31, timed_
 /** `npm run demo`: runs every script in examples/ as a job through the real daemon, then sums up. */
 async function demo(): Promise<void> {
   const home = resolveHome();
-  const client = await connectOrStart(home, 'cronium-demo', () =>
-    console.log(`Starting the Cronium daemon (home ${home}, SQLite at ${join(home, 'cronium.db')})…`),
-  );
+  const client = await connectOrStart({
+    home,
+    clientName: 'cronium-demo',
+    ...cliLaunch(),
+    onStart: () => console.log(`Starting the Cronium daemon (home ${home}, SQLite at ${join(home, 'cronium.db')})…`),
+  });
   console.log(`Connected to the Cronium daemon, pid ${client.info.pid}.\n`);
   const finished: JobDto[] = [];
   for (const file of readdirSync(EXAMPLES).sort()) {
     const path = join(EXAMPLES, file);
-    const { job } = await client.connection.sendRequest(RunJobRequest, {
+    const { job } = await client.request(RunJobRequest, {
       content: readFileSync(path, 'utf8'),
       fileName: path,
       target: 'local',

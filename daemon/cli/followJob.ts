@@ -1,7 +1,8 @@
 import type { JobDto, LogLineDto } from '../protocol/dto';
 import { GetJobRequest } from '../protocol/jobs';
 import { SubscribeLogsRequest } from '../protocol/logs';
-import type { DaemonClient } from './client';
+import type { DaemonClient } from '../client/daemonClient';
+import { DaemonNotRunningError } from '../client/errors';
 
 /**
  * Receives every line of a job, from its first, until it has finished and its last line arrived;
@@ -13,13 +14,16 @@ export async function followJob(
   onLines: (lines: LogLineDto[]) => void,
   afterSeq = 0,
 ): Promise<JobDto> {
-  const ended = new Promise<void>((resolve) => {
+  const ended = new Promise<void>((resolve, reject) => {
     client.listen(jobId, { lines: onLines, end: () => resolve() });
+    // A daemon that dies while the job runs never sends the end: say so instead of waiting for ever.
+    void client.closed.then(() => reject(new DaemonNotRunningError(client.home, true)));
   });
-  await client.connection.sendRequest(SubscribeLogsRequest, { jobId, afterSeq });
+  void ended.catch(() => undefined); // handled below; and not an unhandled rejection when subscribing fails
+  await client.request(SubscribeLogsRequest, { jobId, afterSeq });
   await ended;
   client.unlisten(jobId);
-  return client.connection.sendRequest(GetJobRequest, { id: jobId });
+  return client.request(GetJobRequest, { id: jobId });
 }
 
 /** The bytes of a line as the script printed them, with its newline unless it was cut. */

@@ -1,8 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { ResponseError } from 'vscode-jsonrpc';
 import { version } from '../../package.json';
-import { coerceError } from '../errors';
-import type { ErrorData } from '../protocol/errors';
+import { cliErrorReport } from './advice';
 import { registerDaemonCommands } from './commands/daemonCommands';
 import { registerJobCommands } from './commands/jobCommands';
 import { registerLogsCommand } from './commands/logsCommand';
@@ -11,9 +9,6 @@ import { registerSettingsCommand } from './commands/settingsCommand';
 import { registerVarsCommand } from './commands/varsCommand';
 import { cliContext, type CliContext } from './context';
 import { UsageError } from './format';
-
-/** Daemon error kinds that mean the command was typed wrong (exit 2). */
-const USAGE_KINDS = new Set(['invalid_params', 'runtime_unavailable']);
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('cronium')
@@ -57,13 +52,9 @@ function report(e: unknown): number {
     process.stderr.write(`cronium: ${e.message}\n`);
     return 2;
   }
-  if (e instanceof ResponseError) {
-    const data = e.data as ErrorData | undefined;
-    process.stderr.write(`cronium: ${e.message}\n`);
-    return data !== undefined && USAGE_KINDS.has(data.kind) ? 2 : 1;
-  }
-  process.stderr.write(`cronium: ${coerceError(e).message}\n`);
-  return 1;
+  const { text, exitCode } = cliErrorReport(e);
+  process.stderr.write(`cronium: ${text}\n`);
+  return exitCode;
 }
 
 void main(process.argv);

@@ -265,7 +265,7 @@ function checkDirectory(dir: string): string | undefined {
     if (!statSync(dir).isDirectory()) return `Working directory ${dir} is not a directory`;
     return undefined;
   } catch {
-    return `Working directory ${dir} does not exist; pass an existing folder with --cwd`;
+    return `Working directory ${dir} does not exist`;
   }
 }
 

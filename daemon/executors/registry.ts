@@ -34,11 +34,9 @@ export class ExecutorRegistry {
   /** Throws `target_unavailable` (with the executor's reason) unless `target` can take work now. */
   async requireAvailable(target: Exclude<Target, 'auto'>): Promise<Executor> {
     const executor = this.byKind.get(target);
-    if (executor === undefined) {
-      throw unavailable(target, `The ${target} target is not available on this daemon; use --target local`);
-    }
+    if (executor === undefined) throw unavailable(target, `The ${target} target is not available on this daemon`, this.kinds());
     const state = await executor.available();
-    if (!state.ok) throw unavailable(target, state.reason);
+    if (!state.ok) throw unavailable(target, state.reason, this.kinds().filter((kind) => kind !== target));
     return executor;
   }
 
@@ -61,6 +59,8 @@ export class ExecutorRegistry {
   }
 }
 
-function unavailable(target: string, message: string): CroniumError {
-  return new CroniumError(ErrorCodes.TargetUnavailable, 'target_unavailable', message, { target });
+/** `others`: the targets a client may offer instead. */
+function unavailable(target: string, message: string, others: string[] = []): CroniumError {
+  const hint = others.length > 0 ? { hint: { action: 'choose_target' as const, targets: others } } : {};
+  return new CroniumError(ErrorCodes.TargetUnavailable, 'target_unavailable', message, { target, ...hint });
 }

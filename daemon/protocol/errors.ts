@@ -1,3 +1,5 @@
+import type { Runtime } from './dto';
+
 /**
  * Application error codes of the daemon protocol (band 1000–1999). Every `ResponseError` the daemon
  * returns carries one of these codes and an {@link ErrorData} with a machine-readable `kind`.
@@ -61,9 +63,40 @@ export type ErrorKind =
   | 'daemon_lost'
   | 'spawn_failed';
 
+/**
+ * What the user can do about an error, named by the daemon and worded by each client: the daemon's
+ * `message` states a fact ("No job job_x") in no client's syntax, and the CLI turns a hint into a
+ * command to type while the extension turns it into a button.
+ */
+export type ErrorHint =
+  /** See which jobs there are: the id given names none (mistyped, or pruned by log retention). */
+  | { action: 'list_jobs' }
+  /** See which variables there are: the key given names none. */
+  | { action: 'list_variables' }
+  /** Say which runtime the script needs (one of `runtimes`), or give it a shebang line. */
+  | { action: 'name_runtime'; runtimes: Runtime[] }
+  /** Run the job on another target; `targets` are those this daemon has besides the one refused. */
+  | { action: 'choose_target'; targets: string[] }
+  /** Stop the running daemon so that the client starts its own version (another protocol version). */
+  | { action: 'restart_daemon' }
+  /** Run the job again as an interactive one (a terminal) to type into it. */
+  | { action: 'run_interactive' };
+
+/** Every {@link ErrorHint} action, for clients that check a hint they received. */
+export const ERROR_HINT_ACTIONS = [
+  'list_jobs',
+  'list_variables',
+  'name_runtime',
+  'choose_target',
+  'restart_daemon',
+  'run_interactive',
+] as const satisfies readonly ErrorHint['action'][];
+
 /** The `data` of every protocol `ResponseError` and the structured error stored on a job. */
 export interface ErrorData {
   kind: ErrorKind;
+  /** What the user can do about it, when the daemon knows. */
+  hint?: ErrorHint;
   /** Validation issues, for `invalid_params`. */
   issues?: { path: string; message: string }[];
   /** Extra context (job id, exit code, signal …). */

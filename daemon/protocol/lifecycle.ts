@@ -11,12 +11,24 @@ export interface InitializeParams {
   protocolVersion: number;
 }
 
+/**
+ * What the daemon is doing. It serves its socket from the start, so a client always learns this:
+ * - `recovering`: finding again the jobs an earlier daemon left running (a Docker engine slow to answer
+ *   can hold this for its setup bound, 60 s by default). Reads and `jobs/run` are answered; new jobs
+ *   wait `queued` until it is over.
+ * - `ready`: claiming and running jobs.
+ * - `stopping`: shutting down; new jobs are refused with `shutting_down`.
+ */
+export type DaemonLifecycleState = 'recovering' | 'ready' | 'stopping';
+
 /** Result of {@link InitializeRequest}. */
 export interface InitializeResult {
   daemonVersion: string;
   protocolVersion: number;
   pid: number;
   home: string;
+  /** The daemon's state when it answered; `daemon/status` tells it later. */
+  state: DaemonLifecycleState;
 }
 
 /**
@@ -30,6 +42,8 @@ export const ShutdownRequest = new RequestType0<void, ErrorData>('lifecycle/shut
 
 /** Result of {@link DaemonStatusRequest}. */
 export interface DaemonStatusResult {
+  /** What the daemon is doing: see {@link DaemonLifecycleState}. */
+  state: DaemonLifecycleState;
   pid: number;
   daemonVersion: string;
   protocolVersion: number;

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { CroniumError, jobNotFound } from '../errors';
 import { detectRuntime } from '../executors/runtimes';
+import { RUNTIMES } from '../protocol/dto';
 import { ErrorCodes } from '../protocol/errors';
 import type { RunJobParams } from '../protocol/jobs';
 import type { JobStore } from '../store/jobStore';
@@ -16,7 +17,8 @@ export function requestFromParams(params: RunJobParams, jobs: JobStore): JobRequ
     throw new CroniumError(
       ErrorCodes.RuntimeUnavailable,
       'runtime_unavailable',
-      `Cannot tell the runtime of ${params.fileName ?? 'this script'}; pass --runtime bash|python|node or start it with a shebang`,
+      `Cannot tell the runtime of ${params.fileName ?? 'this script'} from its file name or its first line`,
+      { hint: { action: 'name_runtime', runtimes: [...RUNTIMES] } },
     );
   }
   return {

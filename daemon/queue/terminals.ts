@@ -37,9 +37,10 @@ export class Terminals {
     const run = this.runs.ofJob(jobId)[0];
     if (run === undefined || !this.sizes.has(jobId) || !run.writeStdin(data, eof)) {
       const why = !this.sizes.has(jobId) && run !== undefined ? 'was not started interactive' : `takes no input (${job.status})`;
-      throw new CroniumError(ErrorCodes.StdinClosed, 'stdin_closed', `Job ${jobId} ${why}; run it with Run in Terminal to type into it`, {
+      throw new CroniumError(ErrorCodes.StdinClosed, 'stdin_closed', `Job ${jobId} ${why}`, {
         jobId,
         status: job.status,
+        hint: { action: 'run_interactive' },
       });
     }
   }

@@ -175,10 +175,10 @@ export class ClientSession implements LogClient {
       this.reject(
         id,
         ErrorCodes.ProtocolMismatch,
-        `The daemon speaks protocol ${PROTOCOL_VERSION}, the client ${protocolVersion}; restart the daemon with \`cronium daemon stop\` and try again`,
+        `The daemon speaks protocol ${PROTOCOL_VERSION}, the client ${protocolVersion}`,
         true,
         'protocol_mismatch',
-        { daemonProtocolVersion: PROTOCOL_VERSION },
+        { daemonProtocolVersion: PROTOCOL_VERSION, clientProtocolVersion: protocolVersion, hint: { action: 'restart_daemon' } },
       );
       return 'drop';
     }

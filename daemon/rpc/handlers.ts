@@ -58,6 +58,8 @@ export interface HandlerDeps {
   settingsChanged: () => void;
   status: () => DaemonStatusResult;
   requestShutdown: () => void;
+  /** Settles once the jobs an earlier daemon left running are recovered (or given up). */
+  recovered: Promise<void>;
 }
 
 function runResult(job: JobDto): RunJobResult {
@@ -91,7 +93,12 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
   session.handle(ListJobsRequest, listJobsSchema, ({ limit, status }) => ({
     jobs: queue.dtos(jobs.list(limit ?? 50, status)),
   }));
-  session.handle(CancelJobRequest, getJobSchema, async ({ id }) => queue.dto(await queue.cancel(id)));
+  session.handle(CancelJobRequest, getJobSchema, async ({ id }) => {
+    // A job still being found again after a crash is not the queue's to stop yet: wait until it is.
+    const { status } = existingJob(id);
+    if (status === 'claimed' || status === 'running') await deps.recovered;
+    return queue.dto(await queue.cancel(id));
+  });
   session.handle(WriteStdinRequest, writeStdinSchema, ({ id, data, eof }) => queue.writeStdin(id, data, eof ?? false));
   session.handle(ResizeTerminalRequest, resizeTerminalSchema, ({ id, columns, rows }) => queue.resizeTerminal(id, { columns, rows }));
   session.handle(SubscribeJobsRequest, emptySchema, () => {

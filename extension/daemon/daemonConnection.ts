@@ -1,7 +1,15 @@
 import * as vscode from 'vscode';
-import { ShutdownRequest } from '../../daemon/protocol/lifecycle';
-import { connectDaemon, DaemonNotRunningError, type DaemonClient } from './daemonClient';
-import { findNode, startDaemon } from './daemonLauncher';
+import { DaemonClient } from '../../daemon/client/daemonClient';
+import { DaemonNotRunningError } from '../../daemon/client/errors';
+import { startDetached, stopDaemon } from '../../daemon/client/launcher';
+import { findNode } from './findNode';
+
+/** Shown in the daemon log for every connection of a window. */
+const CLIENT_NAME = 'vscode';
+
+function connectDaemon(home: string): Promise<DaemonClient> {
+  return DaemonClient.connect(home, CLIENT_NAME);
+}
 
 /** What the status bar and the commands know about the daemon. */
 export type DaemonState = 'idle' | 'connecting' | 'starting' | 'connected' | 'stopped' | 'reconnecting';
@@ -84,18 +92,8 @@ export class DaemonConnection implements vscode.Disposable {
   async stop(): Promise<boolean> {
     this.autoStart = false;
     this.cancelReconnect();
-    let client = this.client;
-    if (!client) {
-      try {
-        client = await connectDaemon(this.home, 'vscode');
-      } catch (e) {
-        if (DaemonNotRunningError.is(e)) return false;
-        throw e;
-      }
-    }
-    await client.connection.sendRequest(ShutdownRequest);
-    await client.closed;
-    return true;
+    const stopped = await stopDaemon({ home: this.home, clientName: CLIENT_NAME, client: this.client });
+    return stopped.wasRunning;
   }
 
   async restart(): Promise<DaemonClient> {
@@ -114,7 +112,7 @@ export class DaemonConnection implements vscode.Disposable {
     this.setState('connecting');
     let client: DaemonClient;
     try {
-      client = await connectDaemon(this.home, 'vscode');
+      client = await connectDaemon(this.home);
     } catch (e) {
       if (!DaemonNotRunningError.is(e) || !allowStart) {
         this.setState('stopped');
@@ -123,7 +121,7 @@ export class DaemonConnection implements vscode.Disposable {
       this.setState('starting');
       try {
         const node = await findNode(this.options.nodePath());
-        client = await startDaemon(node, this.options.daemonScript, this.home);
+        client = await startDetached({ node, script: this.options.daemonScript, home: this.home, clientName: CLIENT_NAME });
       } catch (startError) {
         this.setState('stopped');
         throw startError;
@@ -165,7 +163,7 @@ export class DaemonConnection implements vscode.Disposable {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.client || this.pending || this.disposed) return;
-      this.pending = connectDaemon(this.home, 'vscode').finally(() => (this.pending = undefined));
+      this.pending = connectDaemon(this.home).finally(() => (this.pending = undefined));
       this.pending.then(
         (c) => this.adopt(c),
         () => {

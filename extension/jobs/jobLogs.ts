@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { GetJobRequest } from '../../daemon/protocol/jobs';
 import { LogsAppendedNotification, LogsEndedNotification, ReadLogsRequest, SubscribeLogsRequest } from '../../daemon/protocol/logs';
-import type { DaemonClient } from '../daemon/daemonClient';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import { jobOutcome, renderLines } from './jobFormat';
 
@@ -88,7 +88,7 @@ export class JobLogs implements vscode.Disposable {
   private lastSeq = new Map<string, number>();
 
   private async subscribe(client: DaemonClient, jobId: string): Promise<void> {
-    await client.connection.sendRequest(SubscribeLogsRequest, { jobId, afterSeq: this.lastSeq.get(jobId) ?? 0 });
+    await client.request(SubscribeLogsRequest, { jobId, afterSeq: this.lastSeq.get(jobId) ?? 0 });
   }
 
   private append(jobId: string, lines: LogLineDto[]): void {
@@ -110,7 +110,7 @@ export class JobLogs implements vscode.Disposable {
       const client = await this.daemon.require();
       let after = 0;
       while (after < upTo) {
-        const page = await client.connection.sendRequest(ReadLogsRequest, { jobId, afterSeq: after, limit: 5000 });
+        const page = await client.request(ReadLogsRequest, { jobId, afterSeq: after, limit: 5000 });
         write(entry, page.lines.filter((line) => line.seq <= upTo));
         if (page.atEnd || page.lines.length === 0) break;
         after = page.nextSeq;
@@ -129,13 +129,13 @@ export class JobLogs implements vscode.Disposable {
     if (sink !== undefined) {
       this.sinks.delete(jobId);
       this.lastSeq.delete(jobId);
-      sink.end(await client.connection.sendRequest(GetJobRequest, { id: jobId }));
+      sink.end(await client.request(GetJobRequest, { id: jobId }));
     }
     const entry = this.channels.get(jobId);
     if (!entry || !entry.following) return;
     entry.following = false;
     await entry.backfilled;
-    const job = await client.connection.sendRequest(GetJobRequest, { id: jobId });
+    const job = await client.request(GetJobRequest, { id: jobId });
     if (!entry.atLineStart) entry.channel.append('\n');
     entry.channel.appendLine(`── ${jobOutcome(job)}`);
     entry.onEnd?.(job);

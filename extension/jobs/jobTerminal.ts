@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { JobDto, LogLineDto, Target } from '../../daemon/protocol/dto';
 import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest, type RunJobParams } from '../../daemon/protocol/jobs';
 import type { DaemonConnection } from '../daemon/daemonConnection';
+import { shownError } from '../errorAdvice';
 import { editorScript } from './editorScript';
 import type { JobLogs } from './jobLogs';
 import type { JobsModel } from './jobsTree';
@@ -83,7 +84,7 @@ class TerminalSession implements vscode.Pseudoterminal {
     if (job === undefined || size === undefined || this.ended) return;
     try {
       const client = await this.daemon.require();
-      await client.connection.sendRequest(ResizeTerminalRequest, { id: job.id, columns: size.columns, rows: size.rows });
+      await client.request(ResizeTerminalRequest, { id: job.id, columns: size.columns, rows: size.rows });
     } catch {
       // The job ended meanwhile: nothing to resize.
     }
@@ -92,7 +93,7 @@ class TerminalSession implements vscode.Pseudoterminal {
   private async start(params: RunJobParams): Promise<void> {
     try {
       const client = await this.daemon.require();
-      const { job, notice } = await client.connection.sendRequest(RunJobRequest, params);
+      const { job, notice } = await client.request(RunJobRequest, params);
       this.job = job;
       if (notice) this.writeEmitter.fire(terminalNotice(notice));
       // Resized while the job was being submitted: it started with the old size.
@@ -106,7 +107,7 @@ class TerminalSession implements vscode.Pseudoterminal {
       this.resolveSubmitted(job.id);
     } catch (e) {
       this.ended = true;
-      this.writeEmitter.fire(terminalError(e instanceof Error ? e.message : String(e)));
+      this.writeEmitter.fire(terminalError(shownError(e).message));
       this.rejectSubmitted(e);
     }
   }
@@ -123,7 +124,7 @@ class TerminalSession implements vscode.Pseudoterminal {
     this.input = this.input.then(async () => {
       try {
         const client = await this.daemon.require();
-        await client.connection.sendRequest(WriteStdinRequest, { id: job.id, data: input.data });
+        await client.request(WriteStdinRequest, { id: job.id, data: input.data });
       } catch (e) {
         // The job may have ended between the keystroke and the request: nothing to tell then.
         if (!this.ended) this.writeEmitter.fire(terminalError(`Input not delivered: ${e instanceof Error ? e.message : String(e)}`));
@@ -154,7 +155,7 @@ class TerminalSession implements vscode.Pseudoterminal {
   private async cancel(id: string): Promise<void> {
     try {
       const client = await this.daemon.require();
-      this.onJob(await client.connection.sendRequest(CancelJobRequest, { id }));
+      this.onJob(await client.request(CancelJobRequest, { id }, { timeoutMs: 'unbounded' }));
     } catch {
       // Already ended: its final line says how.
     }

@@ -58,8 +58,8 @@ export class JobsModel implements vscode.TreeDataProvider<JobsTreeItem>, vscode.
   ) {
     daemon.onSession(async (client, session) => {
       session.push(client.connection.onNotification(JobStatusChangedNotification, ({ job }) => this.upsert(job)));
-      await client.connection.sendRequest(SubscribeJobsRequest, {});
-      const { jobs } = await client.connection.sendRequest(ListJobsRequest, { limit: LIST_LIMIT });
+      await client.request(SubscribeJobsRequest, {});
+      const { jobs } = await client.request(ListJobsRequest, { limit: LIST_LIMIT });
       this.jobs.clear();
       for (const job of jobs) this.jobs.set(job.id, job);
       this.changed();

@@ -29,12 +29,12 @@ export class ScriptRunner {
   /** Runs a job again (a new job with the same script and options), as the daemon has it. */
   async rerun(jobId: string): Promise<JobDto> {
     const client = await this.daemon.require();
-    return this.show(await client.connection.sendRequest(RerunJobRequest, { id: jobId }));
+    return this.show(await client.request(RerunJobRequest, { id: jobId }));
   }
 
   private async submit(params: RunJobParams): Promise<JobDto> {
     const client = await this.daemon.require();
-    return this.show(await client.connection.sendRequest(RunJobRequest, params));
+    return this.show(await client.request(RunJobRequest, params));
   }
 
   private async show({ job, notice }: RunJobResult): Promise<JobDto> {

@@ -31,7 +31,7 @@ export class VariablesModel implements vscode.TreeDataProvider<VariableItem>, vs
 
   async refresh(): Promise<void> {
     const client = this.daemon.current;
-    this.variables = client ? (await client.connection.sendRequest(ListVariablesRequest, {})).variables : [];
+    this.variables = client ? (await client.request(ListVariablesRequest, {})).variables : [];
     this.changeEmitter.fire();
   }
 
@@ -60,7 +60,7 @@ export class VariablesModel implements vscode.TreeDataProvider<VariableItem>, vs
     const raw = await vscode.window.showInputBox({ title: `Value of ${key}`, password: secret, prompt: 'JSON or text' });
     if (raw === undefined) return;
     const client = await this.daemon.require();
-    await client.connection.sendRequest(SetVariableRequest, { key, value: parseValue(raw), secret });
+    await client.request(SetVariableRequest, { key, value: parseValue(raw), secret });
     await this.refresh();
   }
 
@@ -68,7 +68,7 @@ export class VariablesModel implements vscode.TreeDataProvider<VariableItem>, vs
     const pick = await vscode.window.showWarningMessage(`Delete variable ${variable.key}?`, { modal: true }, 'Delete');
     if (pick !== 'Delete') return;
     const client = await this.daemon.require();
-    await client.connection.sendRequest(DeleteVariableRequest, { key: variable.key });
+    await client.request(DeleteVariableRequest, { key: variable.key });
     await this.refresh();
   }
 

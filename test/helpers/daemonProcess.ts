@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaemonClient } from '../../daemon/cli/client';
-import { DAEMON_NODE_ARGS } from '../../daemon/cli/daemonControl';
+import { DaemonClient } from '../../daemon/client/daemonClient';
+import { DAEMON_NODE_ARGS } from '../../daemon/client/launcher';
 import type { JobDto, LogLineDto } from '../../daemon/protocol/dto';
 import { GetJobRequest, RunJobRequest, type RunJobParams } from '../../daemon/protocol/jobs';
+import { DaemonStatusRequest } from '../../daemon/protocol/lifecycle';
 import { followJob } from '../../daemon/cli/followJob';
 import { makeTempHome, removeHome } from './tempHome';
 import { waitFor } from './wait';
@@ -50,15 +51,22 @@ export class DaemonProcess {
     child.stdout?.on('data', (d: Buffer) => (this.stdoutText += d.toString()));
   }
 
+  /**
+   * Launches a daemon and waits until it is ready: serving, and done recovering the jobs an earlier
+   * daemon left (it serves during recovery too; {@link launch} is for tests that look at that).
+   */
   static async start(home: string, env: NodeJS.ProcessEnv = {}, options: LaunchOptions = {}): Promise<DaemonProcess> {
     const daemon = DaemonProcess.launch(home, env, options);
-    await waitFor('the daemon socket', async () => {
+    await waitFor('the daemon to be ready', async () => {
       if (daemon.exitCode !== undefined) throw new Error(`daemon exited with ${daemon.exitCode}: ${daemon.stderr}`);
+      let client: DaemonClient | undefined;
       try {
-        (await DaemonClient.connect(home, 'test-probe')).close();
-        return true;
+        client = await DaemonClient.connect(home, 'test-probe');
+        return client.info.state === 'ready' || (await client.request(DaemonStatusRequest)).state === 'ready';
       } catch {
         return false;
+      } finally {
+        client?.close();
       }
     });
     return daemon;

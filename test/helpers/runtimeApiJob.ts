@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { followJob } from '../../daemon/cli/followJob';
 import type { JobDto } from '../../daemon/protocol/dto';
 import { RunJobRequest } from '../../daemon/protocol/jobs';

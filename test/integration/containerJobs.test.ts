@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import type { JobDto } from '../../daemon/protocol/dto';
 import { CancelJobRequest, GetJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { SetVariableRequest } from '../../daemon/protocol/variables';

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
+import * as z from 'zod';
 import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
+import { DaemonStatusRequest } from '../../daemon/protocol/lifecycle';
 import { cronium } from '../helpers/cli';
 import { DaemonProcess, getJob, runToEnd } from '../helpers/daemonProcess';
 import { daemonIdOf, leftovers, strayResources } from '../helpers/dockerLeftovers';
@@ -14,6 +17,8 @@ import { waitFor } from '../helpers/wait';
 const SETUP_TIMEOUT_MS = 6000;
 const CREATE = /^POST \S*\/containers\/create/;
 const LIST = /^GET \S*\/containers\/json/;
+/** How long the engine holds the recovery of the last test (its daemon's setup bound). */
+const RECOVERY_HOLD_MS = 12_000;
 
 describe('container jobs on a Docker engine that hangs', function () {
   this.timeout(120_000);
@@ -21,6 +26,7 @@ describe('container jobs on a Docker engine that hangs', function () {
   let engine: EngineProxy;
   let daemon: DaemonProcess | undefined;
   let client: DaemonClient | undefined;
+  let next: DaemonClient | undefined;
   const daemonId = () => daemonIdOf(home);
 
   async function startDaemon(): Promise<DaemonClient> {
@@ -40,6 +46,7 @@ describe('container jobs on a Docker engine that hangs', function () {
 
   after(async function () {
     client?.close();
+    next?.close();
     await daemon?.stop();
     await engine?.close();
     // Whatever a failed test left on the engine, by this home's label.
@@ -96,7 +103,7 @@ describe('container jobs on a Docker engine that hangs', function () {
     assert.equal(result.stdout, 'back\n');
   });
 
-  it('starts serving after a restart even when the engine never lists the containers of a lost job', async function () {
+  it('answers at once while it recovers a lost job from an engine that holds the list, and says it is recovering', async function () {
     const c = client as DaemonClient;
     const { job } = await c.connection.sendRequest(RunJobRequest, { content: 'echo up\nsleep 60\n', runtime: 'bash', target: 'container' });
     await waitFor('the job to print', async () => (await getJob(c, job.id)).logLines > 0, 30_000);
@@ -105,17 +112,72 @@ describe('container jobs on a Docker engine that hangs', function () {
     await engine.close();
     engine = await startEngineProxy(join(home, 'engine.sock'), LIST);
 
+    // A longer bound than the suite's, so that the CLI has time to start while recovery is held.
     const restarted = Date.now();
-    const next = await startDaemon();
-    const took = Date.now() - restarted;
-    assert.ok(took < SETUP_TIMEOUT_MS + 10_000, `serving after ${took} ms`);
+    daemon = DaemonProcess.launch(home, { CRONIUM_DOCKER_SETUP_TIMEOUT_MS: String(RECOVERY_HOLD_MS) });
+    await waitFor('the engine to hold the list of lost jobs', () => engine.stalled >= 1, 20_000);
+    const asked = Date.now();
+    const status = await cronium(home, ['daemon', 'status', '--json']);
+    const answeredIn = Date.now() - asked;
+    assert.equal(status.code, 0, status.stderr);
+    const recovering = z.object({ running: z.literal(true), state: z.string() }).parse(JSON.parse(status.stdout));
+    assert.equal(recovering.state, 'recovering');
+    console.log(`      [cronium daemon status answered in ${answeredIn} ms while recovering]`);
+    assert.ok(answeredIn < 3000, `cronium daemon status took ${answeredIn} ms`);
+    const text = await cronium(home, ['daemon', 'status']);
+    assert.match(text.stdout, /^state: +recovering jobs that were running when it last stopped/m);
+    const listed = await cronium(home, ['jobs', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`"id": "${job.id}"`));
+
+    // A job submitted meanwhile is accepted and waits: nothing is claimed before recovery is over.
+    next = await (daemon as DaemonProcess).connect();
+    const { job: queued } = await next.request(RunJobRequest, { content: 'echo after\n', runtime: 'bash', target: 'local' });
+    assert.equal(queued.status, 'queued');
+    assert.equal((await getJob(next, queued.id)).status, 'queued');
+
+    await waitFor('recovery to end', async () => (await next?.request(DaemonStatusRequest))?.state === 'ready', RECOVERY_HOLD_MS + 10_000);
+    assert.ok(Date.now() - restarted >= RECOVERY_HOLD_MS, 'recovery was held by the engine');
     const lost = await getJob(next, job.id);
     assert.equal(lost.status, 'failed');
     assert.equal(lost.error?.kind, 'daemon_lost');
-    assert.match(lost.lastError ?? '', /could not find it again: Docker at \S+ did not list the containers of lost jobs within 6 s/);
-    assert.ok(engine.stalled >= 1, 'the engine held the list');
-    // The daemon answers everything else meanwhile: a host job runs.
-    const local = await runToEnd(next, { content: 'echo local\n', runtime: 'bash', target: 'local' });
-    assert.equal(local.stdout, 'local\n');
+    assert.match(lost.lastError ?? '', /could not find it again: Docker at \S+ did not list the containers of lost jobs within 12 s/);
+    const ran = await waitFor('the queued job to run', async () => {
+      const j = await getJob(next as DaemonClient, queued.id);
+      return j.status === 'succeeded' ? j : undefined;
+    });
+    assert.equal(ran.exitCode, 0);
+    const ready = await cronium(home, ['daemon', 'status', '--json']);
+    assert.equal(z.object({ state: z.string() }).parse(JSON.parse(ready.stdout)).state, 'ready');
+  });
+
+  it('stops at once on SIGTERM while it recovers, and leaves the lost job to the next start, which re-adopts it', async function () {
+    engine.release();
+    const c = await (daemon as DaemonProcess).connect();
+    const { job } = await c.request(RunJobRequest, { content: 'echo up\nsleep 60\n', runtime: 'bash', target: 'container' });
+    await waitFor('the job to print', async () => (await getJob(c, job.id)).logLines > 0, 30_000);
+    c.close();
+    await (daemon as DaemonProcess).kill9();
+    await engine.close();
+    engine = await startEngineProxy(join(home, 'engine.sock'), LIST);
+
+    const recovering = DaemonProcess.launch(home, { CRONIUM_DOCKER_SETUP_TIMEOUT_MS: String(RECOVERY_HOLD_MS) });
+    daemon = recovering;
+    await waitFor('the engine to hold the list of lost jobs', () => engine.stalled >= 1, 20_000);
+    const signalled = Date.now();
+    assert.equal(await recovering.stop(), 0);
+    const took = Date.now() - signalled;
+    assert.ok(took < 5000, `stopped ${took} ms after SIGTERM (the engine holds recovery for ${RECOVERY_HOLD_MS} ms)`);
+    assert.equal(existsSync(join(home, 'daemon.sock')), false);
+    assert.equal(existsSync(join(home, 'daemon.pid')), false);
+
+    engine.release();
+    next = await startDaemon();
+    await waitFor('recovery to end', async () => (await next?.request(DaemonStatusRequest))?.state === 'ready', 30_000);
+    const adopted = await getJob(next, job.id);
+    assert.equal(adopted.status, 'running', adopted.lastError ?? '');
+    const cancelled = await next.request(CancelJobRequest, { id: job.id }, { timeoutMs: 'unbounded' });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(await strayResources(daemonId(), 30_000), []);
   });
 });

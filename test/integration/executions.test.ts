@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { followJob } from '../../daemon/cli/followJob';
 import type { JobDto } from '../../daemon/protocol/dto';
 import { CancelJobRequest, ListJobsRequest, RunJobRequest } from '../../daemon/protocol/jobs';

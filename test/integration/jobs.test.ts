@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { followJob } from '../../daemon/cli/followJob';
 import { CancelJobRequest, ListJobsRequest, RerunJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { ReadLogsRequest } from '../../daemon/protocol/logs';

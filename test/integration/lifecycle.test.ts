@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { ShutdownRequest } from '../../daemon/protocol/lifecycle';
 import { UpdateSettingsRequest } from '../../daemon/protocol/settings';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { DaemonProcess, getJob } from '../helpers/daemonProcess';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
 import { groupAlive, waitFor } from '../helpers/wait';
@@ -32,7 +32,7 @@ describe('daemon lifecycle and crash safety', function () {
     const daemon = await DaemonProcess.start(home);
     await daemon.stop();
     const log = readFileSync(join(home, 'logs', 'daemon.log'), 'utf8');
-    assert.match(log, /ready: pid \d+/);
+    assert.match(log, /serving: pid \d+/);
     assert.match(log, /stopped/);
   });
 

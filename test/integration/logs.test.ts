@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { followJob } from '../../daemon/cli/followJob';
 import type { LogLineDto } from '../../daemon/protocol/dto';
 import { RunJobRequest } from '../../daemon/protocol/jobs';

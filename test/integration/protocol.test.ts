@@ -71,7 +71,7 @@ describe('daemon protocol and its guards', function () {
     assert.equal(raw.isClosed, true);
   });
 
-  it('refuses another protocol version with a message that says what to do', async function () {
+  it('refuses another protocol version with both versions and a hint to restart the daemon', async function () {
     const raw = await RawSocket.connect(socketPath);
     raw.sendFramed(
       JSON.stringify({
@@ -81,9 +81,15 @@ describe('daemon protocol and its guards', function () {
         params: { token, clientName: 'old', protocolVersion: PROTOCOL_VERSION + 1 },
       }),
     );
-    const error = (await raw.nextMessage()).error as { code: number; message: string };
+    const error = (await raw.nextMessage()).error as { code: number; message: string; data: Record<string, unknown> };
     assert.equal(error.code, ErrorCodes.ProtocolMismatch);
-    assert.match(error.message, /cronium daemon stop/);
+    assert.equal(error.message, `The daemon speaks protocol ${PROTOCOL_VERSION}, the client ${PROTOCOL_VERSION + 1}`);
+    assert.deepEqual(error.data, {
+      kind: 'protocol_mismatch',
+      daemonProtocolVersion: PROTOCOL_VERSION,
+      clientProtocolVersion: PROTOCOL_VERSION + 1,
+      hint: { action: 'restart_daemon' },
+    });
     await raw.closed;
   });
 

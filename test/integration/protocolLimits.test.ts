@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { ErrorCodes } from '../../daemon/protocol/errors';
 import { RunJobRequest } from '../../daemon/protocol/jobs';
 import { DaemonStatusRequest } from '../../daemon/protocol/lifecycle';

@@ -3,7 +3,7 @@ import { hkdfSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import type { Runtime } from '../../daemon/protocol/dto';
 import { CancelJobRequest, RunJobRequest } from '../../daemon/protocol/jobs';
 import { SetVariableRequest } from '../../daemon/protocol/variables';

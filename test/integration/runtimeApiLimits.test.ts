@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DaemonClient } from '../../daemon/cli/client';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { getJob, startSuiteDaemon, stopSuiteDaemon, type DaemonProcess } from '../helpers/daemonProcess';
 import { runEndedApiJob, startHeldApiJob, type ApiAccess } from '../helpers/runtimeApiJob';

@@ -20,7 +20,7 @@ export function registerJobCommands(program: Command, context: () => CliContext)
         throw new UsageError(`Unknown --status "${options.status}"; use one of ${JOB_STATUSES.join(', ')}`);
       }
       const client = await context().client();
-      const { jobs } = await client.connection.sendRequest(ListJobsRequest, {
+      const { jobs } = await client.request(ListJobsRequest, {
         limit,
         status: options.status as JobStatus | undefined,
       });
@@ -37,7 +37,7 @@ export function registerJobCommands(program: Command, context: () => CliContext)
     .option('--json', 'print one JSON document')
     .action(async (id: string, options: { json?: boolean }) => {
       const client = await context().client();
-      const job = await client.connection.sendRequest(GetJobRequest, { id });
+      const job = await client.request(GetJobRequest, { id });
       client.close();
       if (options.json) printJson(job);
       else process.stdout.write(describe(job));
@@ -49,7 +49,8 @@ export function registerJobCommands(program: Command, context: () => CliContext)
     .argument('<id>', 'job id')
     .action(async (id: string) => {
       const client = await context().client();
-      const job = await client.connection.sendRequest(CancelJobRequest, { id });
+      // Resolves once the job is recorded cancelled: after its kill grace at worst, so no request bound.
+      const job = await client.request(CancelJobRequest, { id }, { timeoutMs: 'unbounded' });
       client.close();
       process.stdout.write(`${job.id} ${job.status}\n`);
     });

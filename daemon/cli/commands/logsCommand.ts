@@ -23,10 +23,10 @@ export function registerLogsCommand(program: Command, context: () => CliContext)
       if (options.follow) {
         await followJob(client, id, sink);
       } else {
-        await client.connection.sendRequest(GetJobRequest, { id }); // a clear error for an unknown id
+        await client.request(GetJobRequest, { id }); // a clear error for an unknown id
         let afterSeq = 0;
         for (;;) {
-          const page = await client.connection.sendRequest(ReadLogsRequest, { jobId: id, afterSeq, limit: 5000 });
+          const page = await client.request(ReadLogsRequest, { jobId: id, afterSeq, limit: 5000 });
           sink(page.lines);
           afterSeq = page.nextSeq;
           if (page.atEnd) break;

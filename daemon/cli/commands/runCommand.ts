@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JobDto, LogLineDto, Runtime, Target } from '../../protocol/dto';
 import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../protocol/jobs';
-import type { DaemonClient } from '../client';
+import type { DaemonClient } from '../../client/daemonClient';
 import { printJson, type CliContext } from '../context';
 import { followJob, lineBytes } from '../followJob';
 import { jobExitCode, parseDuration, parseEnvPairs, UsageError } from '../format';
@@ -66,8 +66,11 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       if (options.interactive && options.json) throw new UsageError('--interactive shows the job in this terminal; leave out --json');
       const request = buildRequest(file, options);
       const client = await context().client();
-      const { job, notice } = await client.connection.sendRequest(RunJobRequest, request);
+      const { job, notice } = await client.request(RunJobRequest, request);
       if (notice !== undefined) process.stderr.write(`cronium: ${notice}\n`);
+      if (client.info.state === 'recovering' && job.status === 'queued') {
+        process.stderr.write(`cronium: ${job.id} waits queued: the daemon is recovering jobs that were running when it last stopped\n`);
+      }
       if (options.interactive) {
         const final = await runInThisTerminal(client, job.id);
         client.close();
@@ -80,7 +83,7 @@ export function registerRunCommand(program: Command, context: () => CliContext):
         interrupts++;
         if (interrupts === 1) {
           process.stderr.write(`\ncronium: cancelling ${job.id} (Ctrl-C again to leave it running)\n`);
-          void client.connection.sendRequest(CancelJobRequest, { id: job.id }).catch(() => undefined);
+          void client.request(CancelJobRequest, { id: job.id }, { timeoutMs: 'unbounded' }).catch(() => undefined);
         } else {
           process.stderr.write(`cronium: detached; follow it with \`cronium logs ${job.id} --follow\`\n`);
           process.exit(130);
@@ -164,13 +167,13 @@ async function runInThisTerminal(client: DaemonClient, id: string): Promise<JobD
   if (raw) stdin.setRawMode(true);
   let sending: Promise<unknown> = Promise.resolve();
   const send = (data: string, eof: boolean) => {
-    sending = sending.then(() => client.connection.sendRequest(WriteStdinRequest, { id, data, eof }).catch(() => undefined));
+    sending = sending.then(() => client.request(WriteStdinRequest, { id, data, eof }).catch(() => undefined));
   };
   const onData = (chunk: Buffer) => send(chunk.toString('utf8'), false);
   const onEnd = () => send('', true);
   const onResize = () => {
     const size = terminalSize().terminalSize;
-    if (size !== undefined) void client.connection.sendRequest(ResizeTerminalRequest, { id, ...size }).catch(() => undefined);
+    if (size !== undefined) void client.request(ResizeTerminalRequest, { id, ...size }).catch(() => undefined);
   };
   stdin.on('data', onData).on('end', onEnd);
   process.stdout.on('resize', onResize);

@@ -35,7 +35,7 @@ export function registerSettingsCommand(program: Command, context: () => CliCont
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }) => {
       const client = await context().client();
-      const current = await client.connection.sendRequest(GetSettingsRequest);
+      const current = await client.request(GetSettingsRequest);
       if (options.json) printJson(current);
       else for (const [key, value] of Object.entries(current)) process.stdout.write(`${key.padEnd(17)} ${value === '' ? '(default)' : value}\n`);
     });
@@ -51,7 +51,7 @@ export function registerSettingsCommand(program: Command, context: () => CliCont
       }
       const name = key as keyof DaemonSettings;
       const client = await context().client();
-      const updated = await client.connection.sendRequest(UpdateSettingsRequest, { [name]: PARSERS[name](value) });
+      const updated = await client.request(UpdateSettingsRequest, { [name]: PARSERS[name](value) });
       process.stdout.write(`${name} = ${updated[name]}\n`);
     });
 }

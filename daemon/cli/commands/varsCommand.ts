@@ -31,7 +31,7 @@ export function registerVarsCommand(program: Command, context: () => CliContext)
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }) => {
       const client = await context().client();
-      const { variables } = await client.connection.sendRequest(ListVariablesRequest, {});
+      const { variables } = await client.request(ListVariablesRequest, {});
       if (options.json) printJson({ variables });
       else if (variables.length === 0) process.stdout.write('No variables yet. Set one with `cronium vars set KEY VALUE`.\n');
       else process.stdout.write(`${table(['KEY', 'VALUE', 'SECRET', 'UPDATED'], variables.map(row))}\n`);
@@ -45,7 +45,7 @@ export function registerVarsCommand(program: Command, context: () => CliContext)
     .option('--json', 'print one JSON document')
     .action(async (key: string, options: { reveal?: boolean; json?: boolean }) => {
       const client = await context().client();
-      const variable = await client.connection.sendRequest(GetVariableRequest, { key, reveal: options.reveal ?? false });
+      const variable = await client.request(GetVariableRequest, { key, reveal: options.reveal ?? false });
       if (options.json) printJson(variable);
       else process.stdout.write(`${show(variable.value)}\n`);
     });
@@ -82,7 +82,7 @@ export function registerVarsCommand(program: Command, context: () => CliContext)
         return;
       }
       const client = await context().client();
-      const set = await client.connection.sendRequest(SetVariableRequest, {
+      const set = await client.request(SetVariableRequest, {
         key,
         value,
         secret: options.secret,
@@ -97,7 +97,7 @@ export function registerVarsCommand(program: Command, context: () => CliContext)
     .argument('<key>')
     .action(async (key: string) => {
       const client = await context().client();
-      await client.connection.sendRequest(DeleteVariableRequest, { key });
+      await client.request(DeleteVariableRequest, { key });
       process.stdout.write(`deleted ${key}\n`);
     });
 }

@@ -4,9 +4,10 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { DaemonUnresponsiveError } from '../../../extension/daemon/daemonClient';
+import { DaemonStartError, DaemonUnresponsiveError } from '../../../daemon/client/errors';
+import { startDetached } from '../../../daemon/client/launcher';
 import { DaemonConnection, type DaemonState } from '../../../extension/daemon/daemonConnection';
-import { DaemonStartError, NodeNotFoundError, startDaemon } from '../../../extension/daemon/daemonLauncher';
+import { NodeNotFoundError } from '../../../extension/daemon/findNode';
 import type { CroniumApi } from '../../../extension/extension';
 
 const EXTENSION_ID = 'cronium.cronium-vscode';
@@ -137,7 +138,7 @@ describe('Cronium extension in a real VS Code', function () {
       process.kill(first.info.pid, 'SIGKILL');
       await waitForState(conn, (s) => s !== 'connected', 5000);
       // Another client (the CLI, another window) starts it again; this connection finds it by itself.
-      (await startDaemon('node', daemonScript, home)).close();
+      (await startDetached({ node: 'node', script: daemonScript, home, clientName: 'test' })).close();
       await waitForState(conn, (s) => s === 'connected', 20_000);
       assert.notEqual(conn.current?.info.pid, first.info.pid);
       assert.equal(await conn.stop(), true);

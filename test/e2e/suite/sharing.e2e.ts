@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DeleteVariableRequest, SetVariableRequest } from '../../../daemon/protocol/variables';
-import { connectDaemon } from '../../../extension/daemon/daemonClient';
+import { DaemonClient } from '../../../daemon/client/daemonClient';
 import { DaemonConnection } from '../../../extension/daemon/daemonConnection';
 import type { CroniumApi } from '../../../extension/extension';
 import { VariablesModel } from '../../../extension/variables/variablesTree';
@@ -30,7 +30,7 @@ describe('one daemon for every window', function () {
     assert.equal(ca.info.pid, cb.info.pid);
     a.dispose();
     b.dispose();
-    const after = await connectDaemon(home, 'test');
+    const after = await DaemonClient.connect(home, 'test');
     assert.equal(after.info.pid, ca.info.pid, 'the daemon outlives the windows');
     after.close();
     const stopper = new DaemonConnection(options);
