@@ -15,6 +15,9 @@ import type { LifecycleBus } from './lifecycleBus';
 import type { RunTable } from './runTable';
 import type { Terminals } from './terminals';
 
+/** Executions claimed and started per event-loop turn (the rest in the next turns). */
+const CLAIMS_PER_TURN = 8;
+
 /**
  * Issues the runtime API token of an execution, valid for as long as it may run (`runsForMs`, null: no
  * bound). The runtime API, above the queue, provides it.
@@ -49,6 +52,7 @@ export class Dispatcher {
   private ready = false;
   /** Settles once a claimed execution's target is decided (for the `jobs/run` answer's notice). */
   private readonly resolving = new Map<string, Promise<void>>();
+  private pumpLater: NodeJS.Immediate | undefined;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -65,13 +69,25 @@ export class Dispatcher {
   /** Stops claiming for good (shutdown). */
   close(): void {
     this.accepting = false;
+    if (this.pumpLater !== undefined) clearImmediate(this.pumpLater);
+    this.pumpLater = undefined;
   }
 
-  /** Claims queued executions while slots are free. */
+  /**
+   * Claims queued executions while slots are free, a few per event-loop turn: with hundreds of free
+   * slots, starting them all in one turn would keep every client waiting for that turn to end.
+   */
   pump(): void {
-    if (!this.accepting || !this.ready) return;
+    if (!this.accepting || !this.ready || this.pumpLater !== undefined) return;
     const limit = this.deps.concurrency();
-    while (this.deps.runs.size < limit) {
+    for (let claimed = 0; this.deps.runs.size < limit; claimed++) {
+      if (claimed === CLAIMS_PER_TURN) {
+        this.pumpLater = setImmediate(() => {
+          this.pumpLater = undefined;
+          this.pump();
+        });
+        return;
+      }
       const execution = this.deps.executions.claimNext(Date.now());
       if (execution === undefined) return;
       this.start(execution);
