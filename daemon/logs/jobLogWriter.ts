@@ -32,7 +32,10 @@ export interface LogWriterOptions {
   redactor?: LineRedactor;
   /** Continue a job's log after what a previous daemon stored. */
   resume?: { seq: number; bytes: StreamBytes };
-  /** Called after every stored batch, to record progress with the job. */
+  /**
+   * Records progress with the job for every batch, inside the batch's transaction (LogStore.append): what
+   * it writes to the store commits with the lines or not at all, so a resume point always matches them.
+   */
   onProgress?: (seq: number, bytes: StreamBytes) => void;
   limits?: LogWriterLimits;
   /** Store a line's start without waiting for its newline (interactive jobs: prompts must show). */
@@ -110,11 +113,13 @@ export class JobLogWriter {
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingStreamBytes = { stdout: 0, stderr: 0 };
-    this.store.append(this.jobId, batch);
-    this.persistedSeq = batch[batch.length - 1].seq;
-    this.bytes.stdout += streamBytes.stdout;
-    this.bytes.stderr += streamBytes.stderr;
-    this.options.onProgress?.(this.persistedSeq, this.bytes);
+    const seq = batch[batch.length - 1].seq;
+    const bytes = { stdout: this.bytes.stdout + streamBytes.stdout, stderr: this.bytes.stderr + streamBytes.stderr };
+    const onProgress = this.options.onProgress;
+    this.store.append(this.jobId, batch, onProgress && (() => onProgress(seq, bytes)));
+    this.persistedSeq = seq;
+    this.bytes.stdout = bytes.stdout;
+    this.bytes.stderr = bytes.stderr;
     this.listener.stored(this.jobId, batch);
   }
 

@@ -31,7 +31,7 @@ export class LogStore {
   private readonly insertMany: Statement;
   private readonly readPage: Statement<[string, number, number], LogRow>;
   private readonly lastSeqStmt: Statement<[string], { seq: number | null }>;
-  private readonly appendTx: (executionId: string, lines: readonly StoredLine[]) => void;
+  private readonly appendTx: (executionId: string, lines: readonly StoredLine[], alongside?: () => void) => void;
 
   constructor(db: Db) {
     this.insertOne = db.prepare(`INSERT INTO execution_logs (execution_id, seq, stream, ts, data, partial) VALUES ${COLUMNS}`);
@@ -42,7 +42,7 @@ export class LogStore {
       'SELECT seq, stream, ts, data, partial FROM execution_logs WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
     this.lastSeqStmt = db.prepare('SELECT max(seq) AS seq FROM execution_logs WHERE execution_id = ?');
-    this.appendTx = db.transaction((executionId: string, lines: readonly StoredLine[]) => {
+    this.appendTx = db.transaction((executionId: string, lines: readonly StoredLine[], alongside?: () => void) => {
       let i = 0;
       const args: unknown[] = new Array(ROWS_PER_INSERT * 6);
       for (; i + ROWS_PER_INSERT <= lines.length; i += ROWS_PER_INSERT) {
@@ -62,11 +62,18 @@ export class LogStore {
         const line = lines[i];
         this.insertOne.run(executionId, line.seq, line.stream, line.ts, line.data, line.partial ? 1 : 0);
       }
+      alongside?.();
     });
   }
 
-  append(executionId: string, lines: readonly StoredLine[]): void {
-    if (lines.length > 0) this.appendTx(executionId, lines);
+  /**
+   * Stores `lines` in one transaction. `alongside` runs inside it, so the writes it makes on this database
+   * (an execution's resume point: lines and bytes stored so far) commit with the lines or not at all: a daemon
+   * killed between two separate commits would resume at an offset that disagrees with the stored lines,
+   * and store them again under sequence numbers that are taken (issue 7). A throw rolls both back.
+   */
+  append(executionId: string, lines: readonly StoredLine[], alongside?: () => void): void {
+    if (lines.length > 0) this.appendTx(executionId, lines, alongside);
   }
 
   read(executionId: string, afterSeq: number, limit: number): StoredLine[] {
