@@ -10,6 +10,7 @@ import { ExecutorRegistry } from './executors/registry';
 import { ensureHome, homePaths } from './home';
 import { acquireInstanceLock } from './instanceLock';
 import { openFileLogger, type Logger } from './logger';
+import { LogFlushGroup } from './logs/logFlushGroup';
 import { LogHub } from './logs/logHub';
 import { Redactor } from './logs/redactor';
 import type { DaemonLifecycleState, DaemonStatusResult } from './protocol/lifecycle';
@@ -155,6 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     registry,
     secrets,
     redactor,
+    logFlush: new LogFlushGroup((fn) => logs.inTransaction(fn)),
     issueToken: ({ runsForMs, ...claims }) => tokens.issue(claims, tokenLifetimeSeconds(runsForMs)),
     settings: () => settings.get(),
     workDir: paths.workDir,

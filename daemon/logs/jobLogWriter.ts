@@ -4,6 +4,7 @@ import type { StreamBytes } from '../store/executionRecord';
 import type { LogStore, StoredLine, StreamCode } from '../store/logStore';
 import { LineSplitter, type SplitLine } from './lineSplitter';
 import { streamCode } from './logLines';
+import type { LogFlushGroup } from './logFlushGroup';
 import type { LineRedactor } from './redactor';
 
 /** Where a writer reports lines once they are stored. */
@@ -38,6 +39,8 @@ export interface LogWriterOptions {
    */
   onProgress?: (seq: number, bytes: StreamBytes) => void;
   limits?: LogWriterLimits;
+  /** Flush with the other writers of this group, in one transaction per turn (default: on its own). */
+  group?: LogFlushGroup;
   /** Store a line's start without waiting for its newline (interactive jobs: prompts must show). */
   eagerPartial?: boolean;
 }
@@ -103,11 +106,20 @@ export class JobLogWriter {
   }
 
   flush(): void {
+    this.storePending()?.();
+  }
+
+  /**
+   * Stores the pending batch (inside the caller's transaction, when a {@link LogFlushGroup} flushes many
+   * writers at once) and returns what tells the listener, to call once the transaction committed: a line
+   * reaches clients only after it is stored. Undefined when nothing was pending.
+   */
+  storePending(): (() => void) | undefined {
     if (this.flushScheduled !== undefined) {
       clearImmediate(this.flushScheduled);
       this.flushScheduled = undefined;
     }
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return undefined;
     const batch = this.pending;
     const streamBytes = this.pendingStreamBytes;
     this.pending = [];
@@ -120,7 +132,7 @@ export class JobLogWriter {
     this.persistedSeq = seq;
     this.bytes.stdout = bytes.stdout;
     this.bytes.stderr = bytes.stderr;
-    this.listener.stored(this.jobId, batch);
+    return () => this.listener.stored(this.jobId, batch);
   }
 
   private take(code: StreamCode): void {
@@ -140,6 +152,8 @@ export class JobLogWriter {
     split.length = 0;
     if (this.pending.length >= this.limits.batchLines || this.pendingBytes >= this.limits.batchBytes) {
       this.flush();
+    } else if (this.options.group !== undefined) {
+      this.options.group.schedule(this);
     } else {
       this.flushScheduled ??= setImmediate(() => {
         this.flushScheduled = undefined;

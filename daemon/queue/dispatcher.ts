@@ -2,6 +2,7 @@ import { coerceError } from '../errors';
 import type { Execution, ExecutionResult, Executor } from '../executors/executor';
 import type { ExecutorRegistry } from '../executors/registry';
 import type { Logger } from '../logger';
+import type { LogFlushGroup } from '../logs/logFlushGroup';
 import type { LogHub } from '../logs/logHub';
 import type { Redactor } from '../logs/redactor';
 import { isTerminalStatus, type JobStatus } from '../protocol/dto';
@@ -33,6 +34,7 @@ export interface DispatcherDeps {
   secrets: SecretBox;
   issueToken: IssueToken;
   redactor: Redactor;
+  logFlush: LogFlushGroup;
   bus: LifecycleBus;
   runs: RunTable;
   terminals: Terminals;
@@ -206,6 +208,7 @@ export class Dispatcher {
       logs: this.deps.logs,
       hub: this.deps.hub(),
       redactor: this.deps.redactor,
+      logFlush: this.deps.logFlush,
       killGraceMs: this.deps.killGraceMs,
       onStarted: (execution) => this.deps.bus.emit('execution:started', { job: this.deps.jobs.get(job.id) as JobRecord, execution }),
     };

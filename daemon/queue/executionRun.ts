@@ -1,5 +1,6 @@
 import type { Execution, ExecutionHooks } from '../executors/executor';
 import { JobLogWriter } from '../logs/jobLogWriter';
+import type { LogFlushGroup } from '../logs/logFlushGroup';
 import type { LogHub } from '../logs/logHub';
 import { ScopedRedactor, type Redactor } from '../logs/redactor';
 import type { TerminalSize } from '../protocol/jobs';
@@ -13,6 +14,8 @@ export interface ExecutionRunDeps {
   logs: LogStore;
   hub: LogHub;
   redactor: Redactor;
+  /** Stores every execution's log batches of a turn in one transaction. */
+  logFlush: LogFlushGroup;
   killGraceMs: () => number;
   /** The process exists and is recorded running. */
   onStarted: (execution: ExecutionRecord) => void;
@@ -51,6 +54,7 @@ export class ExecutionRun {
     this.redactor = new ScopedRedactor(deps.redactor);
     this.writer = new JobLogWriter(record.id, deps.logs, deps.hub, {
       redactor: this.redactor,
+      group: deps.logFlush,
       resume: options.resume,
       eagerPartial: options.terminal !== undefined,
       onProgress: (seq, bytes) => deps.executions.progress(record.id, seq, bytes),

@@ -1,6 +1,7 @@
 import { CroniumError, jobNotFound } from '../errors';
 import type { ExecutorRegistry } from '../executors/registry';
 import type { Logger } from '../logger';
+import type { LogFlushGroup } from '../logs/logFlushGroup';
 import type { JobLogState, LogHub } from '../logs/logHub';
 import type { Redactor } from '../logs/redactor';
 import { isTerminalStatus, type JobDto } from '../protocol/dto';
@@ -30,6 +31,8 @@ export interface JobQueueDeps {
   secrets: SecretBox;
   issueToken: IssueToken;
   redactor: Redactor;
+  /** Stores every execution's log batches of a turn in one transaction. */
+  logFlush: LogFlushGroup;
   bus: LifecycleBus;
   settings: () => DaemonSettings;
   workDir: string;

@@ -31,6 +31,7 @@ export class LogStore {
   private readonly insertMany: Statement;
   private readonly readPage: Statement<[string, number, number], LogRow>;
   private readonly lastSeqStmt: Statement<[string], { seq: number | null }>;
+  private readonly batchTx: (fn: () => void) => void;
   private readonly appendTx: (executionId: string, lines: readonly StoredLine[], alongside?: () => void) => void;
 
   constructor(db: Db) {
@@ -42,6 +43,7 @@ export class LogStore {
       'SELECT seq, stream, ts, data, partial FROM execution_logs WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
     this.lastSeqStmt = db.prepare('SELECT max(seq) AS seq FROM execution_logs WHERE execution_id = ?');
+    this.batchTx = db.transaction((fn: () => void) => fn());
     this.appendTx = db.transaction((executionId: string, lines: readonly StoredLine[], alongside?: () => void) => {
       let i = 0;
       const args: unknown[] = new Array(ROWS_PER_INSERT * 6);
@@ -74,6 +76,11 @@ export class LogStore {
    */
   append(executionId: string, lines: readonly StoredLine[], alongside?: () => void): void {
     if (lines.length > 0) this.appendTx(executionId, lines, alongside);
+  }
+
+  /** Runs `fn` in one transaction: appends inside it become savepoints of one commit. */
+  inTransaction(fn: () => void): void {
+    this.batchTx(fn);
   }
 
   read(executionId: string, afterSeq: number, limit: number): StoredLine[] {
