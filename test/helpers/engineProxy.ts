@@ -20,8 +20,14 @@ export interface EngineProxy {
   close(): Promise<void>;
 }
 
+/** A slow engine: requests whose request line matches `match` reach it `ms` later (and what follows them). */
+export interface EngineDelay {
+  match: RegExp;
+  ms: number;
+}
+
 /** Listens on the unix socket `listenOn`, or on a free TCP port of 127.0.0.1 when it is 'tcp'. */
-export async function startEngineProxy(listenOn: string, stall?: RegExp): Promise<EngineProxy> {
+export async function startEngineProxy(listenOn: string, stall?: RegExp, delay?: EngineDelay): Promise<EngineProxy> {
   const sockets = new Set<Socket>();
   let stalled = 0;
   let connections = 0;
@@ -32,19 +38,23 @@ export async function startEngineProxy(listenOn: string, stall?: RegExp): Promis
     connections++;
     sockets.add(client).add(upstream);
     let held = false;
+    // What the client sent goes on in order; a delayed request holds back what follows it.
+    let passing = Promise.resolve();
     client.on('data', (chunk: Buffer) => {
       if (held) return;
       // A request starts a chunk: the client writes its head in one piece.
-      if (holding && stall?.test(chunk.toString('latin1').split('\r\n', 1)[0])) {
+      const requestLine = chunk.toString('latin1').split('\r\n', 1)[0];
+      if (holding && stall?.test(requestLine)) {
         held = true;
         stalled++;
         return;
       }
-      upstream.write(chunk);
+      if (delay?.match.test(requestLine)) passing = passing.then(() => new Promise((resolve) => setTimeout(resolve, delay.ms)));
+      passing = passing.then(() => void upstream.write(chunk));
     });
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
     client.on('end', () => {
-      if (!held) upstream.end();
+      if (!held) passing = passing.then(() => void upstream.end());
     });
     upstream.on('end', () => client.end());
     const end = () => {

@@ -11,7 +11,8 @@ import type {
   RecoveredExecution,
 } from '../executor';
 import { dockerReason, dockerStatus } from './containerErrors';
-import { recoverContainers } from './containerRecovery';
+import { BackgroundWork } from './backgroundWork';
+import { recoverContainers, removeAllOf } from './containerRecovery';
 import { ContainerRun, type RunContext } from './containerRun';
 import { containerOptionsSpec } from './containerOptions';
 import { engineTimeout, withinDeadline } from './deadline';
@@ -56,8 +57,9 @@ export interface ContainerExecutorOptions {
   /** How long an unused warm slot is kept (default 10 min). */
   warmIdleMs?: number;
   /**
-   * A file that exists while warm slots may exist: a daemon killed with slots waiting finds it at its next
-   * start and removes them, even if it never runs a container job again.
+   * A file that exists while warm slots (or anything else of this daemon home) may exist on the engine: a
+   * daemon killed with slots waiting, or one that could not check at its stop that nothing was left, finds
+   * it at its next start and removes them, even if it never runs a container job again.
    */
   warmMarker?: string;
 }
@@ -65,6 +67,11 @@ export interface ContainerExecutorOptions {
 type Availability = { ok: true } | { ok: false; reason: string };
 
 const PING_TIMEOUT_MS = 3000;
+/**
+ * Bound on the check at shutdown that nothing is left (a list, and removals only if a leftover is found):
+ * an engine that takes longer is not answering, and the next start removes what is left.
+ */
+const FINAL_CHECK_TIMEOUT_MS = 5000;
 const DEFAULT_SETUP_TIMEOUT_MS = 60_000;
 
 function setupTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -90,8 +97,8 @@ export class ContainerExecutor implements Executor {
   private markerWritten = false;
   /** Start-up recovery (removing what an earlier daemon left): nothing new is made before it is over. */
   private recovering: Promise<unknown> = Promise.resolve();
-  /** Runs whose sidecar and network are still being removed after their `done`. */
-  private readonly cleaning = new Set<Promise<void>>();
+  /** True once this executor made or took over something on the engine: close then checks nothing is left. */
+  private touchedEngine = false;
 
   constructor(options: ContainerExecutorOptions) {
     this.ctx = {
@@ -100,6 +107,7 @@ export class ContainerExecutor implements Executor {
       logger: options.logger ?? silentLogger,
       cleanupTimeoutMs: options.cleanupTimeoutMs ?? 20_000,
       setupTimeoutMs: options.setupTimeoutMs ?? setupTimeoutFromEnv(),
+      background: new BackgroundWork(),
     };
     this.images = options.images;
     this.daemonId = options.daemonId;
@@ -119,8 +127,7 @@ export class ContainerExecutor implements Executor {
 
   start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
     const run = new ContainerRun(this.ctx, spec.executionId);
-    const cleaned = run.cleaned.finally(() => this.cleaning.delete(cleaned));
-    this.cleaning.add(cleaned);
+    this.touchedEngine = true;
     const options = containerOptionsSpec.parse(spec.options);
     const jobImage = options.image ?? this.images(spec.runtime);
     const sidecarImage = this.images('sidecar');
@@ -158,25 +165,39 @@ export class ContainerExecutor implements Executor {
   /** Settles once the work a job leaves behind is over: its sidecar and network removed, warm slots made. */
   async settled(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
-    await Promise.all([...this.cleaning, this.pool.settled()]);
+    await Promise.all([this.ctx.background.settle(), this.pool.settled()]);
   }
 
   /** Warm containers turned off: the slots waiting now are removed at once, not when they expire. */
   settingsChanged(): void {
-    if (!this.warmSlots()) void this.pool.drain();
+    if (!this.warmSlots()) this.ctx.background.add(this.pool.drain());
   }
 
-  /** Removes the warm slots. Jobs still running are the queue's to stop first. */
+  /**
+   * Removes the warm slots, waits for the removals still under way (bounded by the cleanup bound), then
+   * checks that nothing of this daemon home is left on the engine, removing what is. Jobs still running
+   * are the queue's to stop first. When it cannot be sure, the warm marker stays, so the next daemon
+   * start removes what is left.
+   */
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), ...this.cleaning]);
+    await this.pool.close();
+    const settled = await this.ctx.background.settle(this.ctx.cleanupTimeoutMs);
+    if (!settled) this.ctx.logger.warn(`${this.ctx.background.size} container removal(s) still under way at shutdown; the next start finishes them`);
+    const clean = settled && (!this.touchedEngine || (await removeAllOf(this.ctx, this.daemonId, FINAL_CHECK_TIMEOUT_MS)));
     releaseDocker(this.ctx.docker);
-    if (this.warmMarker !== undefined) rmSync(this.warmMarker, { force: true });
+    if (this.warmMarker !== undefined) {
+      if (clean) rmSync(this.warmMarker, { force: true });
+      else writeFileSync(this.warmMarker, `${process.pid}\n`);
+    }
     this.markerWritten = false;
   }
 
   recover(lost: LostExecution[], hooksFor: (executionId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
+    this.touchedEngine = true;
     const work = recoverContainers(this.ctx, this.daemonId, lost, hooksFor);
     this.recovering = work.catch(() => undefined);
+    // Removing an earlier daemon's orphans may still be under way when this one stops.
+    this.ctx.background.add(work);
     return work;
   }
 

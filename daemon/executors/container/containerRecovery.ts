@@ -54,11 +54,11 @@ export async function recoverContainers(
       return recoverOne(ctx, execution, own, ownNetworks, hooksFor(execution.executionId));
     }),
   );
-  await removeOrphans(
-    ctx,
-    containers.filter((c) => !claimed.has(c.Id)),
-    networks.filter((n) => !claimed.has(n.Id)),
-  );
+  const orphans = { containers: containers.filter((c) => !claimed.has(c.Id)), networks: networks.filter((n) => !claimed.has(n.Id)) };
+  if (orphans.containers.length + orphans.networks.length > 0) {
+    ctx.logger.info(`removing ${orphans.containers.length} container(s) and ${orphans.networks.length} network(s) left by an earlier daemon`);
+  }
+  await removeOrphans(ctx, orphans.containers, orphans.networks);
   return results;
 }
 
@@ -134,11 +134,30 @@ async function relinkSidecar(ctx: RunContext, run: ContainerRun, sidecarId: stri
 }
 
 async function removeOrphans(ctx: RunContext, containers: ContainerSummary[], networks: NetworkSummary[]): Promise<void> {
-  if (containers.length + networks.length > 0) {
-    ctx.logger.info(`removing ${containers.length} container(s) and ${networks.length} network(s) left by an earlier daemon`);
-  }
   await Promise.all(containers.map((c) => removeContainer(ctx.docker, c.Id, ctx.logger)));
   await Promise.all(networks.map((n) => removeNetwork(ctx.docker, n.Id, ctx.logger)));
+}
+
+/**
+ * Removes every container and network labelled as this daemon home's, within `timeoutMs`. True once
+ * none is left. For a daemon that stops: its jobs are over and its pool is closed, so anything still there
+ * was left by a removal that failed or came too late.
+ */
+export async function removeAllOf(ctx: RunContext, daemonId: string, timeoutMs: number): Promise<boolean> {
+  const sweep = async () => {
+    const left = await listDaemonResources(ctx.docker, daemonId);
+    if (left.containers.length + left.networks.length === 0) return true;
+    ctx.logger.warn(`removing ${left.containers.length} container(s) and ${left.networks.length} network(s) left behind at shutdown`);
+    await removeOrphans(ctx, left.containers, left.networks);
+    const after = await listDaemonResources(ctx.docker, daemonId);
+    return after.containers.length + after.networks.length === 0;
+  };
+  try {
+    return await withinDeadline(sweep(), timeoutMs, () => engineTimeout(ctx.docker, 'list and remove what the jobs left', timeoutMs));
+  } catch (e) {
+    ctx.logger.warn(`could not check that no container or network is left: ${coerceError(e).message}`);
+    return false;
+  }
 }
 
 /** Every container and network labelled as belonging to this daemon home. */

@@ -5,6 +5,7 @@ import type { RuntimeRequestHandler } from '../../runtimeApi/types';
 import type { Execution, ExecutionResult } from '../executor';
 import { ContainerError, dockerStatus } from './containerErrors';
 import { containerInspectSchema, parseDocker, waitResultSchema } from './dockerSchemas';
+import type { BackgroundWork } from './backgroundWork';
 import type { ExecutorLogger } from './executorLogger';
 import { JOB_PTY, JOB_USER } from './containerSpecs';
 import { type JobResources, removeContainer, removeJobResources } from './jobCleanup';
@@ -23,6 +24,8 @@ export interface RunContext {
    * engine that accepts requests and never answers fails the job instead of leaving it running.
    */
   setupTimeoutMs: number;
+  /** Removals and other engine work that outlive the call that started them; the executor's close waits for them. */
+  background: BackgroundWork;
 }
 
 /** After the container exited, how long its output may take to drain before cleanup goes ahead. */
@@ -211,7 +214,9 @@ export class ContainerRun implements Execution {
         `run ${running === undefined || exited === undefined ? '-' : exited - running} ms, ` +
         `job container removed in ${Date.now() - cleanupStarted} ms`,
     );
-    this.resolveCleaned(removeJobResources(this.ctx.docker, { networkId }, this.ctx.logger, this.ctx.cleanupTimeoutMs, [sidecar]));
+    const rest = removeJobResources(this.ctx.docker, { networkId }, this.ctx.logger, this.ctx.cleanupTimeoutMs, [sidecar]);
+    this.ctx.background.add(rest);
+    this.resolveCleaned(rest);
     this.resolveDone(result);
   }
 

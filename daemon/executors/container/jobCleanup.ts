@@ -39,14 +39,38 @@ export async function removeJobResources(
   }
 }
 
+/** How long a removal waits for another cleanup path's removal of the same container to finish. */
+const OTHER_REMOVAL_WAIT_MS = 10_000;
+
+/** Resolves once the container is gone (forced: a running one is killed); never rejects. */
 export async function removeContainer(docker: Dockerode, id: string, logger: ExecutorLogger): Promise<void> {
   try {
     await docker.getContainer(id).remove({ force: true, v: true });
   } catch (e) {
-    // 404: already gone. 409: removal already in progress (another cleanup path got there first).
     const status = dockerStatus(e);
-    if (status !== 404 && status !== 409) logger.warn(`could not remove container ${id}: ${coerceError(e).message}`);
+    // 409: another cleanup path got there first and is removing it. Returning now would have the caller
+    // remove the network while the container is still attached, and both removals of it fail ("has
+    // active endpoints"): the network would outlive the job. Wait for the other removal instead.
+    if (status === 409) await untilRemoved(docker, id, logger);
+    // 404: already gone.
+    else if (status !== 404) logger.warn(`could not remove container ${id}: ${coerceError(e).message}`);
   }
+}
+
+async function untilRemoved(docker: Dockerode, id: string, logger: ExecutorLogger): Promise<void> {
+  const removed = docker
+    .getContainer(id)
+    .wait({ condition: 'removed' })
+    .then(
+      () => true,
+      // 404: gone before the wait began.
+      (e: unknown) => dockerStatus(e) === 404,
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), OTHER_REMOVAL_WAIT_MS)));
+  const gone = await Promise.race([removed, gaveUp]);
+  clearTimeout(timer);
+  if (!gone) logger.warn(`container ${id} was still being removed after ${OTHER_REMOVAL_WAIT_MS / 1000} s`);
 }
 
 export async function removeNetwork(docker: Dockerode, id: string, logger: ExecutorLogger): Promise<void> {

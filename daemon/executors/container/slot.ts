@@ -161,12 +161,16 @@ export async function boundedSetup(
     if (!settled) {
       gaveUp = true;
       ctx.logger.debug(`gave up waiting to ${what} (${coerceError(e).message}); what it still makes will be removed`);
-      void preparing.then(
-        (slot) => {
-          slot.output.cancel();
-          return removeJobResources(ctx.docker, slot.resources, ctx.logger, ctx.cleanupTimeoutMs);
-        },
-        () => removeJobResources(ctx.docker, resources, ctx.logger, ctx.cleanupTimeoutMs),
+      // Tracked: a daemon that stops right after (a cancelled job, then a stop) waits for this removal,
+      // or it leaves the slot behind; for a warm slot a job was waiting for, nothing else knows of it.
+      ctx.background.add(
+        preparing.then(
+          (slot) => {
+            slot.output.cancel();
+            return removeJobResources(ctx.docker, slot.resources, ctx.logger, ctx.cleanupTimeoutMs);
+          },
+          () => removeJobResources(ctx.docker, resources, ctx.logger, ctx.cleanupTimeoutMs),
+        ),
       );
     }
     throw e;

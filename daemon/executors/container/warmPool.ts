@@ -92,7 +92,8 @@ export class WarmPool {
           entry.idleTimer = setTimeout(() => {
             if (!drop()) return;
             this.ctx.logger.debug(`warm ${key.runtime} slot unused for ${this.idleMs / 1000} s: removed`);
-            void this.remove(entry);
+            // Out of the list, so close's drain no longer sees it: the executor's close waits for it instead.
+            this.ctx.background.add(this.remove(entry));
           }, this.idleMs);
           // A waiting slot must not keep the daemon alive, nor wake it before it expires.
           entry.idleTimer.unref();
