@@ -9,6 +9,9 @@ import { InitializeRequest, type InitializeResult } from '../protocol/lifecycle'
 import { LogsAppendedNotification, LogsEndedNotification } from '../protocol/logs';
 import { PROTOCOL_VERSION } from '../protocol/version';
 
+/** How long an answer that arrived with the connection's close may take to be handled. */
+const CLOSED_ANSWER_MS = 100;
+
 /** Raised when no daemon answers on the home's socket and the caller did not ask to start one. */
 export class DaemonNotRunningError extends Error {
   constructor(readonly home: string) {
@@ -49,13 +52,20 @@ export class DaemonClient {
     });
     const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
     connection.listen();
+    // vscode-jsonrpc leaves a request pending for good when the connection closes before the answer:
+    // a daemon that died under us, or a socket that a dying daemon's forked child still held. An
+    // answer that came just before the close (a refusal) is handled on a later turn: it goes first.
+    let onClose = (): void => undefined;
+    const closed = new Promise<never>((_, reject) => {
+      onClose = () => void setTimeout(() => reject(new DaemonNotRunningError(home)), CLOSED_ANSWER_MS);
+      socket.once('close', onClose);
+    });
+    closed.catch(() => undefined); // our own cleanup below closes it too
     try {
       const token = readFileSync(paths.token, 'utf8').trim();
-      const info = await connection.sendRequest(InitializeRequest, {
-        token,
-        clientName,
-        protocolVersion: PROTOCOL_VERSION,
-      });
+      const initialize = connection.sendRequest(InitializeRequest, { token, clientName, protocolVersion: PROTOCOL_VERSION });
+      const info = await Promise.race([initialize, closed]);
+      socket.off('close', onClose);
       return new DaemonClient(connection, socket, info);
     } catch (e) {
       connection.dispose();

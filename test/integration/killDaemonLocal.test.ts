@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/wait';
  * One lucky run proves nothing about a race, so each mode repeats the scenario, killing the daemon at
  * a different moment each round: before the job is claimed, while it starts, and while it runs.
  */
-const ROUNDS = Number(process.env.CRONIUM_KILL_ROUNDS ?? 12);
+const ROUNDS = Number(process.env.CRONIUM_KILL_ROUNDS ?? 20);
 
 /** The jobs of every round: each one survives the daemon's death in a different way. */
 const JOBS: Record<string, string> = {
@@ -56,20 +56,22 @@ function list(found: FoundProcess[]): string {
  * already recorded as ended that start late: the evidence of what a leftover spawner does.
  */
 async function watchLateStarts(daemonEntry: string, ended: JobDto[], reported: Set<number>): Promise<string[]> {
-  const seen = new Map<number, string>();
+  const late = new Map<JobDto, FoundProcess[]>();
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline && processesWithEnv(daemonEntry).length > 0) {
     for (const job of ended) {
       for (const p of processesWithEnv(`CRONIUM_JOB_ID=${job.id}`)) {
-        if (!reported.has(p.pid)) seen.set(p.pid, `${recorded(job)}, started later: ${list([p])}`);
+        if (reported.has(p.pid)) continue;
+        reported.add(p.pid);
+        late.set(job, [...(late.get(job) ?? []), p]);
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return [...seen.values()];
+  return [...late].map(([job, found]) => `${recorded(job)}, ${found.length} process(es) started later, first: ${list(found.slice(0, 2))}`);
 }
 
-/** One round; returns what it found left over, one line per job, or nothing. */
+/** One round; returns what it found left over, one line per problem, or nothing. */
 async function round(index: number, modeEnv: NodeJS.ProcessEnv): Promise<string[]> {
   const home = makeTempHome();
   const first = `CRONIUM_TEST_DAEMON=${randomBytes(6).toString('hex')}`;
@@ -77,6 +79,9 @@ async function round(index: number, modeEnv: NodeJS.ProcessEnv): Promise<string[
   const envOf = (entry: string): NodeJS.ProcessEnv => ({ ...modeEnv, CRONIUM_TEST_DAEMON: entry.split('=')[1] });
   const problems: string[] = [];
   const moment = killMoment(index);
+  const step = (what: string): void => {
+    if (process.env.CRONIUM_KILL_REPORT) console.log(`  round ${index} ${home}: ${what}`);
+  };
   try {
     const daemon = await DaemonProcess.start(home, envOf(first));
     const client = await daemon.connect();
@@ -89,18 +94,22 @@ async function round(index: number, modeEnv: NodeJS.ProcessEnv): Promise<string[
     await new Promise((resolve) => setTimeout(resolve, moment.delayMs)); // the random moment itself
     await daemon.kill9();
     client.close();
+    step('killed');
 
     const restarted = await DaemonProcess.start(home, envOf(second));
     const c2 = await restarted.connect();
+    step('restarted');
     // A user runs something at once: the new daemon opens its spawner socket again.
     const after = await runToEnd(c2, { content: 'echo after\n', runtime: 'bash', name: 'after' });
     assert.equal(after.job.status, 'succeeded', after.stderr);
+    step('ran a job');
     const { jobs } = await c2.connection.sendRequest(ListJobsRequest, { limit: 10 });
     const ended: JobDto[] = [];
     for (const listed of jobs.filter((j) => j.name !== 'after')) {
       // A job the first daemon never claimed runs again now; it must end cleanly when cancelled.
       ended.push(isTerminalStatus(listed.status) ? listed : await c2.connection.sendRequest(CancelJobRequest, { id: listed.id }));
     }
+    step('jobs ended');
     const reported = new Set<number>();
     for (const job of ended) {
       const left = processesWithEnv(`CRONIUM_JOB_ID=${job.id}`);
@@ -146,12 +155,12 @@ async function leaderGoneChildLeft(modeEnv: NodeJS.ProcessEnv): Promise<void> {
     const leader = running.pid as number;
     await waitFor('the dead leader to be reaped', () => !existsSync(`/proc/${leader}`), 20_000, 50);
 
-    const restarted = await DaemonProcess.start(home);
+    const restarted = await DaemonProcess.start(home, modeEnv);
     const c2 = await restarted.connect();
     const lost = await getJob(c2, job.id);
     assert.equal(lost.status, 'failed');
     assert.equal(lost.error?.kind, 'daemon_lost');
-    assert.deepEqual(list(processesWithEnv(`CRONIUM_JOB_ID=${job.id}`)), '', 'no process of the lost job is left');
+    assert.equal(list(processesWithEnv(`CRONIUM_JOB_ID=${job.id}`)), '', 'no process of the lost job is left');
     c2.close();
     await restarted.stop();
   } finally {
@@ -162,6 +171,24 @@ async function leaderGoneChildLeft(modeEnv: NodeJS.ProcessEnv): Promise<void> {
 
 describe('kill -9 of the daemon while local jobs run', function () {
   this.timeout(ROUNDS * 10_000);
+
+  it('ends the spawner of a killed daemon and the jobs it started, even with no restart', async function () {
+    const home = makeTempHome();
+    const mark = `CRONIUM_TEST_DAEMON=${randomBytes(6).toString('hex')}`;
+    try {
+      const daemon = await DaemonProcess.start(home, { CRONIUM_TEST_DAEMON: mark.split('=')[1] });
+      const client = await daemon.connect();
+      const { job } = await client.connection.sendRequest(RunJobRequest, { content: JOBS.deaf, runtime: 'bash', target: 'local' });
+      await waitFor('the job to run', async () => (await getJob(client, job.id)).status === 'running');
+      await daemon.kill9();
+      client.close();
+      // Nothing else is there to end them: the spawner must, as soon as it sees its daemon gone.
+      await waitFor('the spawner and the job to end', () => processesWithEnv(mark).length === 0, 5000, 50);
+    } finally {
+      killProcessesWithEnv(mark);
+      removeHome(home);
+    }
+  });
 
   for (const [mode, env] of [
     ['the spawner', {}],
