@@ -109,7 +109,13 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const registry = new ExecutorRegistry();
   const spawner = createSpawner(paths.spawnerSocket, (m) => logger.warn(m));
   registry.register(
-    new LocalProcessExecutor({ runDir: paths.runDir, helpersDir: HELPERS_DIR, runtimeApiUrl: () => localApi.url, spawner }),
+    new LocalProcessExecutor({
+      runDir: paths.runDir,
+      helpersDir: HELPERS_DIR,
+      runtimeApiUrl: () => localApi.url,
+      spawner,
+      log: (m) => logger.warn(m),
+    }),
   );
   registry.register(
     new LazyExecutor(

@@ -17,6 +17,8 @@ import { homeFiles } from './homeLayout';
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** Default bound of a request; requests that last as long as a job (a cancel's kill) go unbounded. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** How long an answer that arrived with the connection's close may take to be handled. */
+const CLOSED_ANSWER_MS = 100;
 /** How long a timed-out request waits for `daemon/status` to tell the daemon's state. */
 const STATE_PROBE_MS = 2000;
 /** After the socket closed, how long answers already received have to reach their requests. */
@@ -84,13 +86,20 @@ export class DaemonClient {
     socket.on('error', () => undefined);
     const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
     connection.listen();
+    // vscode-jsonrpc leaves a request pending when the connection closes before the answer: a daemon
+    // that died under us, or a socket a dying daemon's forked child still held. That is no daemon, not
+    // a slow one. An answer that came just before the close (a refusal) is handled first.
+    let onClose = (): void => undefined;
+    const closedEarly = new Promise<never>((_, reject) => {
+      onClose = () => void setTimeout(() => reject(new DaemonNotRunningError(home)), CLOSED_ANSWER_MS);
+      socket.once('close', onClose);
+    });
+    closedEarly.catch(() => undefined); // our own cleanup below closes it too
     try {
       const token = (await readFile(files.token, 'utf8')).trim();
-      const info = await bounded(
-        connection.sendRequest(InitializeRequest, { token, clientName, protocolVersion: PROTOCOL_VERSION }),
-        Math.max(0, deadline - Date.now()),
-        () => new DaemonUnresponsiveError({ home, waitedMs: timeoutMs }),
-      );
+      const initialize = connection.sendRequest(InitializeRequest, { token, clientName, protocolVersion: PROTOCOL_VERSION });
+      const info = await bounded(Promise.race([initialize, closedEarly]), Math.max(0, deadline - Date.now()), () => new DaemonUnresponsiveError({ home, waitedMs: timeoutMs }));
+      socket.off('close', onClose);
       return new DaemonClient(home, connection, socket, info);
     } catch (e) {
       const dropped = socket.destroyed;

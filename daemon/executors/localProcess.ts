@@ -13,7 +13,8 @@ import type {
   LostExecution,
   RecoveredExecution,
 } from './executor';
-import { groupAlive, processStartTime, signalGroup } from './processGroup';
+import { endLostProcesses } from './lostProcesses';
+import { groupAlive, liveGroupMembers, processStartTime, signalGroup } from './processGroup';
 import { PTY_PROGRAM, ptyLaunch, ptySessionOf, resizeSessionTerminal, signalSession } from './ptyCommand';
 import { scriptExtension } from './runtimes';
 import { SpawnerGone, type JobProcess, type Spawner } from './spawner';
@@ -33,6 +34,10 @@ export function defaultInterpreters(env: NodeJS.ProcessEnv = process.env): Inter
 /** After the main process exits, how long leftover processes of its group may keep the pipes open. */
 const LEFTOVER_GRACE_MS = 2000;
 
+/** How often, and how long at most, the end of a job waits for its last processes to be gone after a SIGKILL. */
+const GONE_POLL_MS = 25;
+const GONE_WAIT_MS = LEFTOVER_GRACE_MS + 5000;
+
 export interface LocalExecutorOptions {
   runDir: string;
   /** Folder of cronium.sh / cronium.py / cronium.js, preloaded so scripts have the global `cronium`. */
@@ -42,6 +47,8 @@ export interface LocalExecutorOptions {
   interpreters?: Interpreters;
   /** Starts non-interactive jobs without forking the daemon; without it, the daemon forks itself. */
   spawner?: Spawner;
+  /** Where recovery says what it ended (the daemon log). */
+  log?: (message: string) => void;
 }
 
 /**
@@ -63,13 +70,22 @@ export class LocalProcessExecutor implements Executor {
   }
 
   /**
-   * Local processes cannot be re-adopted (their output pipes died with the daemon): a lost job's
-   * process group is ended if it is still the same process, and the job is given up.
+   * Local processes cannot be re-adopted (their output pipes died with the daemon): everything left
+   * of a lost job is ended, and only then is the job given up, so no job is recorded as ended while a
+   * process of it runs.
    */
   async recover(lost: LostExecution[]): Promise<RecoveredExecution[]> {
-    for (const execution of lost) {
-      const handle = localHandleOf(execution.handle);
-      if (handle !== undefined && processStartTime(handle.pid) === handle.pidStart) signalGroup(handle.pid, 'SIGKILL');
+    // First the spawner the killed daemon may have left: until it is gone it may still start jobs.
+    await this.config.spawner?.endStale();
+    const ended = await endLostProcesses(
+      lost.map((execution) => {
+        const handle = localHandleOf(execution.handle);
+        return { executionId: execution.executionId, pid: handle?.pid ?? null, pidStart: handle?.pidStart ?? null };
+      }),
+    );
+    for (const { executionId, killed, left } of ended) {
+      if (killed.length > 0) this.config.log?.(`execution ${executionId}: ended ${killed.length} process(es) the previous daemon left`);
+      if (left.length > 0) this.config.log?.(`execution ${executionId}: could not end pid ${left.join(', ')}`);
     }
     for (const file of readdirSync(this.config.runDir)) removeQuietly(join(this.config.runDir, file));
     return lost.map((execution) => ({ executionId: execution.executionId, state: 'gone' as const }));
@@ -109,6 +125,11 @@ export class LocalProcessExecutor implements Executor {
       if (ptySid !== undefined) signalSession(ptySid, signal);
     };
 
+    // Zombies do not count: an orphan's parent may be an init that reaps late.
+    const jobAlive = (): boolean =>
+      (pgid !== undefined && groupAlive(pgid) && liveGroupMembers(pgid).length > 0) ||
+      (ptySid !== undefined && signalSession(ptySid, 0));
+
     let stopRequested: number | undefined;
     let ended = false;
     const done = new Promise<ExecutionResult>((resolve) => {
@@ -131,7 +152,9 @@ export class LocalProcessExecutor implements Executor {
       }
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let leftoverTimer: NodeJS.Timeout | undefined;
+      let goneTimer: NodeJS.Timeout | undefined;
       const finish = (result: ExecutionResult): void => {
+        clearTimeout(goneTimer);
         ended = true;
         clearTimeout(leftoverTimer);
         clearTimeout(stopTimer);
@@ -139,12 +162,23 @@ export class LocalProcessExecutor implements Executor {
         removeQuietly(file);
         resolve(result);
       };
+      // A leftover that let go of the output (redirected it, ignored SIGTERM) would outlive the job's
+      // record, and with the timers cleared by `finish` it would never get its SIGKILL: the end is
+      // recorded once nothing of the job runs, or after a bound (a process stuck in the kernel).
+      const finishWhenGone = (result: ExecutionResult): void => {
+        const giveUpAt = Date.now() + GONE_WAIT_MS;
+        const check = (): void => {
+          if (!jobAlive() || Date.now() > giveUpAt) finish(result);
+          else goneTimer = setTimeout(check, GONE_POLL_MS);
+        };
+        check();
+      };
 
       child.on('error', (e) => {
         if (e instanceof SpawnerGone) {
           // Its exit status is lost with the spawner: end what is left of it rather than leave it unwatched.
           kill('SIGKILL');
-          finish({ exitCode: null, signal: null, spawnError: e });
+          finishWhenGone({ exitCode: null, signal: null, spawnError: e });
           return;
         }
         // Start failures (interpreter missing) arrive here, with no other event.
@@ -173,7 +207,7 @@ export class LocalProcessExecutor implements Executor {
         }
       });
       child.on('close', () => {
-        if (exit !== undefined) finish({ exitCode: exit.code, signal: exit.signal });
+        if (exit !== undefined) finishWhenGone({ exitCode: exit.code, signal: exit.signal });
       });
     });
 

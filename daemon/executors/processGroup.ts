@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { errnoCode } from '../errors';
 
 /** Sends `signal` to every process of the group led by `pgid`. Returns false when none is left. */
@@ -30,4 +30,82 @@ export function processStartTime(pid: number): string | null {
   } catch {
     return null;
   }
+}
+
+/** What /proc/PID/stat says of a process: its state letter, process group and session. */
+export interface ProcessStat {
+  state: string;
+  pgrp: number;
+  session: number;
+}
+
+export function processStat(pid: number): ProcessStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], pgrp: Number(fields[2]), session: Number(fields[3]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True while the process runs. A zombie has ended (only its exit status waits for a parent, which
+ * for an orphan is an init that may reap late): it counts as gone.
+ */
+export function processLive(pid: number): boolean {
+  const stat = processStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
+/** Pids in /proc, that is every process this one can see. */
+export function allPids(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (Number.isInteger(pid) && pid > 0) pids.push(pid);
+  }
+  return pids;
+}
+
+/**
+ * Live processes of the group: unlike {@link groupAlive}, zombies do not count, so this tells when
+ * a killed group has really ended.
+ */
+export function liveGroupMembers(pgid: number): number[] {
+  return allPids().filter((pid) => {
+    const stat = processStat(pid);
+    return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z';
+  });
+}
+
+/**
+ * Live processes of this user whose initial environment holds one of `entries` (`NAME=value`),
+ * by entry. Children inherit the environment, so this finds what a job started wherever it went:
+ * another process group or session, reparented to init after its leader died.
+ */
+export function processesWithEnv(entries: ReadonlySet<string>): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  if (entries.size === 0) return found;
+  const uid = process.getuid?.();
+  for (const pid of allPids()) {
+    if (pid === process.pid) continue;
+    let environ: string;
+    try {
+      // Only our own processes: root could read everyone's, and others' are none of our business.
+      if (uid !== undefined && statSync(`/proc/${pid}`).uid !== uid) continue;
+      // A zombie's environment reads empty: it is never matched.
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue; // gone while we looked
+    }
+    for (const entry of environ.split('\0')) {
+      if (!entries.has(entry)) continue;
+      const pids = found.get(entry) ?? [];
+      pids.push(pid);
+      found.set(entry, pids);
+      break;
+    }
+  }
+  return found;
 }

@@ -14,7 +14,14 @@ spawner -> daemon, on stdout:
 The job's stdout and stderr are connections to the daemon's unix socket, each opened with the line
 "KEY 1" or "KEY 2" before the job starts: its output goes straight to the daemon, never through here.
 The job leads a new session and process group (setsid), its stdin is /dev/null.
-End of stdin means the daemon is gone: the spawner exits and leaves the jobs to the daemon's recovery.
+
+When the daemon is gone (end of stdin, a broken stdout, or we were handed to another parent), the jobs
+still running are unobserved: their output and exit status have nowhere to go, and a job that ignores
+SIGPIPE would run on for good. The spawner SIGKILLs their process groups, then exits; the restarted
+daemon records them failed. Requests still buffered in stdin are not started. A job started in the
+instant the daemon died is killed as soon as the spawner notices. What it cannot reach (a job's child
+that left the group, jobs of a spawner that was itself killed) the restarted daemon finds by the
+execution id in their environment.
 """
 
 import errno
@@ -47,16 +54,47 @@ def start_time(pid):
         return None
 
 
+class DaemonGone(Exception):
+    """The daemon that started us is gone: nobody takes our jobs' output and exit status any more."""
+
+
+def daemon_pid():
+    try:
+        return int(os.environ.get("CRONIUM_SPAWNER_DAEMON", ""))
+    except ValueError:
+        return None
+
+
 class Spawner:
     def __init__(self):
         self.children = {}  # pid -> (request id, Popen)
         self.out = sys.stdout.buffer
+        # An orphan is handed to init (or a subreaper): a parent other than the daemon means it died,
+        # even while its last requests are still buffered ahead of the end of stdin.
+        self.daemon = daemon_pid()
+
+    def check_daemon(self):
+        if self.daemon is not None and os.getppid() != self.daemon:
+            raise DaemonGone()
+
+    def kill_all(self):
+        # Not yet reaped, so each pid still names its own group: no other process can have taken it.
+        for pid in list(self.children):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.children.clear()
 
     def send(self, message):
-        self.out.write(json.dumps(message, separators=(",", ":")).encode("utf-8") + b"\n")
-        self.out.flush()
+        try:
+            self.out.write(json.dumps(message, separators=(",", ":")).encode("utf-8") + b"\n")
+            self.out.flush()
+        except OSError:
+            raise DaemonGone()
 
     def spawn(self, request):
+        self.check_daemon()
         rid = request.get("id")
         sockets = []
         try:
@@ -82,6 +120,8 @@ class Spawner:
             for sock in sockets:
                 sock.close()
         self.children[child.pid] = (rid, child)
+        # The daemon may have died while the job started: then it goes with the others.
+        self.check_daemon()
         self.send({"id": rid, "pid": child.pid, "start": start_time(child.pid)})
 
     def reap(self):
@@ -100,8 +140,7 @@ class Spawner:
                 self.send({"id": rid, "exit": status, "signal": None})
 
 
-def main():
-    spawner = Spawner()
+def main(spawner):
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
@@ -113,7 +152,10 @@ def main():
     selector.register(wake_r, selectors.EVENT_READ, "child")
     pending = b""
     while True:
-        for key, _ in selector.select():
+        # The timeout only re-checks the daemon, in case the end of stdin does not come.
+        events = selector.select(timeout=1.0)
+        spawner.check_daemon()
+        for key, _ in events:
             if key.data == "child":
                 try:
                     while os.read(wake_r, 512):
@@ -122,9 +164,12 @@ def main():
                     pass
                 spawner.reap()
                 continue
-            chunk = os.read(0, 1 << 16)
+            try:
+                chunk = os.read(0, 1 << 16)
+            except OSError:  # ECONNRESET: the daemon died with our messages unread
+                raise DaemonGone()
             if not chunk:
-                return
+                raise DaemonGone()
             pending += chunk
             lines = pending.split(b"\n")
             pending = lines.pop()
@@ -141,7 +186,12 @@ def main():
 
 
 if __name__ == "__main__":
+    spawner = Spawner()
     try:
-        main()
-    except BrokenPipeError:
+        main(spawner)
+    except DaemonGone:
         pass
+    finally:
+        spawner.kill_all()
+    # Our stdout may be a broken pipe: leave without Python flushing it again at exit.
+    os._exit(0)

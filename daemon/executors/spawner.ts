@@ -5,6 +5,7 @@ import { accessSync, chmodSync, constants, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { LogStream } from '../protocol/dto';
+import { endMarkedProcesses } from './lostProcesses';
 
 /**
  * A job process as the local executor sees it, however it was started. Events:
@@ -33,6 +34,9 @@ type SpawnerMessage =
   | { id: number; pid: number; start: string | null }
   | { id: number | null; error: string; code: string; path: string | null }
   | { id: number; exit: number | null; signal: string | null };
+
+/** Marks the spawner of a home in its environment (the value is the home's spawner socket). */
+const SPAWNER_ENV = 'CRONIUM_SPAWNER_FOR';
 
 /** After a job's exit, how long its output connections may take to come in. */
 const ATTACH_GRACE_MS = 10_000;
@@ -174,7 +178,10 @@ export class Spawner {
     return job;
   }
 
-  /** Stops the spawner (jobs it started keep running) and closes the socket. */
+  /**
+   * Stops the spawner and closes the socket. Call it after the jobs ended: a job the spawner still
+   * runs when its stdin closes is killed, as when the daemon dies.
+   */
   close(): void {
     this.child?.stdin?.end();
     this.child = undefined;
@@ -182,6 +189,20 @@ export class Spawner {
     this.server = undefined;
     this.listening = undefined;
     rmSync(this.options.socketPath, { force: true });
+  }
+
+  /**
+   * Ends a spawner that a killed daemon of this home left behind (the home's lock makes any other one
+   * stale), and resolves once it is gone. Until then it may still start the jobs it was asked to,
+   * which the daemon's recovery would miss: call this first.
+   */
+  async endStale(): Promise<number[]> {
+    const entry = `${SPAWNER_ENV}=${this.options.socketPath}`;
+    const own = this.child?.pid;
+    const ended = await endMarkedProcesses(new Set([entry]), { keep: new Set(own === undefined ? [] : [own]) });
+    const found = ended.get(entry);
+    if (found !== undefined && found.left.length > 0) this.options.log(`a stale process spawner did not end: pid ${found.left.join(', ')}`);
+    return found?.killed ?? [];
   }
 
   private ensureServer(): Promise<void> {
@@ -237,6 +258,8 @@ export class Spawner {
     const child = spawn(this.options.python, ['-u', this.options.script], {
       // Its own session: a Ctrl-C in the daemon's terminal must not kill it before the jobs' exit codes are in.
       detached: true,
+      // Our pid tells it when we died (it is handed to another parent); the socket names our home.
+      env: { ...process.env, CRONIUM_SPAWNER_DAEMON: String(process.pid), [SPAWNER_ENV]: this.options.socketPath },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -117,6 +117,17 @@ describe('jobs on the local process target', function () {
     assert.equal(groupAlive(result.job.pid as number), false, 'the process group is gone');
   });
 
+  it('records a job ended only once a leftover that let go of its output and ignores SIGTERM is gone', async function () {
+    const result = await runToEnd(client, {
+      content: `(trap '' TERM; exec sleep 100) >/dev/null 2>&1 &\necho "child $!"\n`,
+      runtime: 'bash',
+    });
+    assert.equal(result.job.status, 'succeeded');
+    const childPid = Number(/child (\d+)/.exec(result.stdout)?.[1]);
+    assert.ok(childPid > 0);
+    assert.equal(processAlive(childPid), false, 'the leftover got its SIGKILL before the end was recorded');
+  });
+
   it('cancels a running job: the process group is really gone and the job is cancelled', async function () {
     const { job } = await client.connection.sendRequest(RunJobRequest, {
       content: 'trap "" TERM\nsleep 60 &\necho "child $!"\nwait\n',
