@@ -110,6 +110,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const spawner = createSpawner(paths.spawnerSocket, (m) => logger.warn(m));
   registry.register(
     new LocalProcessExecutor({
+      jobNice: () => settings.get().jobNice,
       runDir: paths.runDir,
       helpersDir: HELPERS_DIR,
       runtimeApiUrl: () => localApi.url,

@@ -14,6 +14,7 @@ export function defaultSettings(): DaemonSettings {
     imageNode: 'cronium/node:latest',
     imageSidecar: 'cronium/sidecar:latest',
     warmContainers: true,
+    jobNice: 19,
   };
 }
 

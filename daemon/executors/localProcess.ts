@@ -14,7 +14,7 @@ import type {
   RecoveredExecution,
 } from './executor';
 import { endLostProcesses } from './lostProcesses';
-import { groupAlive, liveGroupMembers, processStartTime, signalGroup } from './processGroup';
+import { deprioritize, groupAlive, liveGroupMembers, processStartTime, signalGroup } from './processGroup';
 import { PTY_PROGRAM, ptyLaunch, ptySessionOf, resizeSessionTerminal, signalSession } from './ptyCommand';
 import { scriptExtension } from './runtimes';
 import { SpawnerGone, type JobProcess, type Spawner } from './spawner';
@@ -40,6 +40,8 @@ const GONE_WAIT_MS = LEFTOVER_GRACE_MS + 5000;
 
 export interface LocalExecutorOptions {
   runDir: string;
+  /** Niceness host jobs run at (setting `jobNice`); none: the daemon's own priority. */
+  jobNice?: () => number;
   /** Folder of cronium.sh / cronium.py / cronium.js, preloaded so scripts have the global `cronium`. */
   helpersDir: string;
   /** Base URL of the daemon's runtime API listener on 127.0.0.1. */
@@ -142,9 +144,11 @@ export class LocalProcessExecutor implements Executor {
       const plain = this.launch(spec, file);
       const { command, args, env } = pty === undefined ? plain : ptyLaunch(plain.command, plain.args, plain.env, pty);
       const spawner = pty === undefined && this.config.spawner?.usable ? this.config.spawner : undefined;
+      // Background work yields the CPU to the daemon (and the editor); a job someone types into does not.
+      const nice = pty === undefined ? (this.config.jobNice?.() ?? 0) : 0;
       let child: JobProcess;
       if (spawner !== undefined) {
-        child = spawner.spawn({ argv: [command, ...args], env, cwd: spec.cwd });
+        child = spawner.spawn({ argv: [command, ...args], env, cwd: spec.cwd, nice });
       } else {
         const node = nodeJobProcess(command, args, env, spec.cwd, pty !== undefined);
         child = node;
@@ -187,6 +191,8 @@ export class LocalProcessExecutor implements Executor {
       });
       child.on('spawn', (pid, pidStart) => {
         pgid = pid;
+        // The spawner has done so already; a forked job (and its pty session) is lowered here.
+        if (spawner === undefined) deprioritize(pid, nice);
         hooks.onStarted({ pid, pidStart });
         // A stop that came while the process was being started applies now.
         if (stopRequested !== undefined) stop(stopRequested);

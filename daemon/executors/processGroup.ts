@@ -1,5 +1,26 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { errnoCode } from '../errors';
+
+/**
+ * Lowers a job's CPU priority to `nice`: the process's own (its children inherit it), and its session's
+ * autogroup, which is what the scheduler weighs against the daemon's where autogroups are on (each job
+ * leads a session of its own). Best effort: a process that is already gone, or a kernel without
+ * autogroups, is no error.
+ */
+export function deprioritize(pid: number, nice: number): void {
+  if (nice <= 0) return;
+  try {
+    setPriority(pid, nice);
+  } catch {
+    // gone already
+  }
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // no autogroups (CONFIG_SCHED_AUTOGROUP off), or gone
+  }
+}
 
 /** Sends `signal` to every process of the group led by `pgid`. Returns false when none is left. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {

@@ -45,6 +45,23 @@ def connect(path, key, stream):
     return sock
 
 
+def deprioritize(pid, nice):
+    """Lowers the job's CPU priority below the daemon's: its own niceness (inherited by what it starts)
+    and its session's autogroup, which the scheduler weighs against the daemon's where autogroups are on.
+    Best effort: the job may be gone already, the kernel may have no autogroups."""
+    if not isinstance(nice, int) or nice <= 0:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, min(nice, 19))
+    except OSError:
+        pass
+    try:
+        with open("/proc/%d/autogroup" % pid, "w") as f:
+            f.write(str(min(nice, 19)))
+    except OSError:
+        pass
+
+
 def start_time(pid):
     try:
         with open("/proc/%d/stat" % pid, "rb") as f:
@@ -120,6 +137,7 @@ class Spawner:
             for sock in sockets:
                 sock.close()
         self.children[child.pid] = (rid, child)
+        deprioritize(child.pid, request.get("nice", 0))
         # The daemon may have died while the job started: then it goes with the others.
         self.check_daemon()
         self.send({"id": rid, "pid": child.pid, "start": start_time(child.pid)})

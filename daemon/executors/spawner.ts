@@ -27,6 +27,8 @@ export interface SpawnRequest {
   argv: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Niceness of the job (and its session's autogroup); 0 leaves it at the spawner's. */
+  nice?: number;
 }
 
 /** What the spawner writes back, one JSON object per line (see spawner.py). */
@@ -172,7 +174,8 @@ export class Spawner {
     this.byId.set(id, job);
     this.byKey.set(job.key, job);
     void this.ensureServer().then(
-      () => this.send({ id, argv: request.argv, env: request.env, cwd: request.cwd, socket: this.options.socketPath, key: job.key }),
+      () =>
+        this.send({ id, argv: request.argv, env: request.env, cwd: request.cwd, nice: request.nice ?? 0, socket: this.options.socketPath, key: job.key }),
       (e: unknown) => this.forget(id, job, new Error(`Could not open the spawner socket ${this.options.socketPath}: ${String(e)}`)),
     );
     return job;

@@ -27,6 +27,13 @@ export interface DaemonSettings {
    * Default true.
    */
   warmContainers: boolean;
+  /**
+   * Niceness (0–19) host jobs run at: below the daemon's CPU priority, so that it keeps answering and
+   * streaming logs while jobs fill every core (their process session's autogroup gets it too). Jobs get
+   * all the CPU nobody else wants; under contention they yield. Interactive (terminal) jobs run at the
+   * daemon's priority. 0 runs every job at the daemon's priority. Default 19.
+   */
+  jobNice: number;
 }
 
 /** Current settings. */

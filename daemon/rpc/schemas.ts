@@ -139,6 +139,7 @@ export const updateSettingsSchema = z.strictObject({
   imageNode: z.optional(imageName),
   imageSidecar: z.optional(imageName),
   warmContainers: z.optional(z.boolean()),
+  jobNice: z.optional(count(0, 19)),
 });
 
 /** The error zod throws from `parse`. */

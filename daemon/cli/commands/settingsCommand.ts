@@ -22,6 +22,11 @@ const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string | 
   imagePython: (text) => text,
   imageNode: (text) => text,
   imageSidecar: (text) => text,
+  jobNice: (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0 || n > 19) throw new UsageError('jobNice is a whole number from 0 (the daemon\'s priority) to 19 (the lowest)');
+    return n;
+  },
   warmContainers: (text) => {
     if (text !== 'true' && text !== 'false') throw new UsageError('warmContainers is true or false');
     return text === 'true';
