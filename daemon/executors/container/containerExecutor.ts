@@ -95,6 +95,8 @@ export class ContainerExecutor implements Executor {
   private readonly warmSlots: () => boolean;
   private readonly warmMarker: string | undefined;
   private markerWritten = false;
+  /** Start-up recovery still waits on the engine: a stop then leaves the rest to the next start. */
+  private recoveryPending = false;
   /** Start-up recovery (removing what an earlier daemon left): nothing new is made before it is over. */
   private recovering: Promise<unknown> = Promise.resolve();
   /** True once this executor made or took over something on the engine: close then checks nothing is left. */
@@ -183,7 +185,10 @@ export class ContainerExecutor implements Executor {
     await this.pool.close();
     const settled = await this.ctx.background.settle(this.ctx.cleanupTimeoutMs);
     if (!settled) this.ctx.logger.warn(`${this.ctx.background.size} container removal(s) still under way at shutdown; the next start finishes them`);
-    const clean = settled && (!this.touchedEngine || (await removeAllOf(this.ctx, this.daemonId, FINAL_CHECK_TIMEOUT_MS)));
+    // A stop while recovery still waits on the engine does not wait for it (it may be held for a minute):
+    // the next start finds what is left, as the warm marker below tells it to.
+    const clean =
+      settled && !this.recoveryPending && (!this.touchedEngine || (await removeAllOf(this.ctx, this.daemonId, FINAL_CHECK_TIMEOUT_MS)));
     releaseDocker(this.ctx.docker);
     if (this.warmMarker !== undefined) {
       if (clean) rmSync(this.warmMarker, { force: true });
@@ -196,8 +201,8 @@ export class ContainerExecutor implements Executor {
     this.touchedEngine = true;
     const work = recoverContainers(this.ctx, this.daemonId, lost, hooksFor);
     this.recovering = work.catch(() => undefined);
-    // Removing an earlier daemon's orphans may still be under way when this one stops.
-    this.ctx.background.add(work);
+    this.recoveryPending = true;
+    void this.recovering.then(() => (this.recoveryPending = false));
     return work;
   }
 
