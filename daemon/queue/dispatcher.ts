@@ -127,7 +127,7 @@ export class Dispatcher {
 
   /** Records an execution that ends without running (cancelled while queued, lost, failed to start). */
   finishWithoutRun(execution: ExecutionRecord, status: JobStatus, message: string, error: { kind: string; message: string }): void {
-    const changed = this.deps.executions.finish(execution.id, {
+    const changed = this.deps.executions.finish(execution, {
       status,
       finishedAt: Date.now(),
       exitCode: null,
@@ -136,7 +136,7 @@ export class Dispatcher {
       error,
       logLines: this.deps.logs.lastSeq(execution.id),
     });
-    if (changed) this.announceEnd(execution.jobId, execution.id);
+    if (changed) this.announceEnd(this.deps.executions.get(execution.id) as ExecutionRecord);
   }
 
   private start(claimed: ExecutionRecord): void {
@@ -179,7 +179,7 @@ export class Dispatcher {
     const executor = this.deps.registry.get(target);
     const options = executor.options?.resolve(job.targetOptions) ?? null;
     this.deps.executions.resolve(claimed.id, target, options, notice);
-    const record = this.deps.executions.get(claimed.id) as ExecutionRecord;
+    const record: ExecutionRecord = { ...claimed, target, options, notice: notice ?? null };
     this.deps.bus.emit('execution:claimed', { job, execution: record });
     const own = job.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(job.envSealed)) as Record<string, string>);
     // A timed-out script still gets its kill grace to clean up (its TERM handler may call the API).
@@ -210,24 +210,23 @@ export class Dispatcher {
       redactor: this.deps.redactor,
       logFlush: this.deps.logFlush,
       killGraceMs: this.deps.killGraceMs,
-      onStarted: (execution) => this.deps.bus.emit('execution:started', { job: this.deps.jobs.get(job.id) as JobRecord, execution }),
+      onStarted: (execution) => this.deps.bus.emit('execution:started', { job, execution }),
     };
   }
 
   private ended(run: ExecutionRun, final: ExecutionRecord): void {
     this.deps.runs.delete(run);
     this.deps.logger.debug(`execution ${final.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''}`);
-    this.announceEnd(final.jobId, final.id);
+    this.announceEnd(final);
     this.pump();
   }
 
-  private announceEnd(jobId: string, executionId: string): void {
-    const job = this.deps.jobs.get(jobId) as JobRecord;
-    const execution = this.deps.executions.get(executionId) as ExecutionRecord;
+  private announceEnd(execution: ExecutionRecord): void {
+    const job = this.deps.jobs.get(execution.jobId) as JobRecord;
     this.deps.bus.emit('execution:finished', { job, execution, output: execution.output ?? null, condition: execution.condition });
     if (isTerminalStatus(job.status)) {
-      this.deps.terminals.forget(jobId);
-      this.deps.bus.emit('job:finished', { job, executions: this.deps.jobs.executions(jobId) });
+      this.deps.terminals.forget(job.id);
+      this.deps.bus.emit('job:finished', { job, executions: () => this.deps.jobs.executions(job.id) });
     }
   }
 }

@@ -62,9 +62,9 @@ export class ExecutionRun {
     this.hooks = {
       onStarted: (handle) => {
         const now = Date.now();
-        if (deps.executions.markRunning(record.id, now, handle)) {
+        if (deps.executions.markRunning(record, now, handle)) {
           this.startedAt = now;
-          deps.onStarted(deps.executions.get(record.id) as ExecutionRecord);
+          deps.onStarted({ ...record, status: 'running', startedAt: now, handle });
         }
       },
       onOutput: (stream, chunk) => this.writer.write(stream, chunk),
@@ -117,7 +117,7 @@ export class ExecutionRun {
     clearTimeout(timer);
     const logLines = this.writer.finish();
     const outcome = outcomeOf(result, this.stopReason, timeoutMs);
-    this.deps.executions.finish(this.record.id, { ...outcome, finishedAt: Date.now(), exitCode: result.exitCode, signal: result.signal, logLines });
+    this.deps.executions.finish(this.record, { ...outcome, finishedAt: Date.now(), exitCode: result.exitCode, signal: result.signal, logLines });
     return this.deps.executions.get(this.record.id) as ExecutionRecord;
   }
 }

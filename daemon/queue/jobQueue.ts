@@ -84,9 +84,11 @@ export class JobQueue {
     await this.submission.admit(request);
     this.assertAccepting();
     // From here on synchronous: the job is interactive and subscribed before anything can claim it.
-    const job = this.submission.store(request);
+    const {
+      job,
+      executions: [execution],
+    } = this.submission.store(request);
     if (request.terminal !== null) this.terminals.open(job.id, request.terminal);
-    const [execution] = this.deps.jobs.executions(job.id);
     beforeStart?.(job, execution);
     this.dispatcher.pump();
     await this.dispatcher.whenResolved(execution.id);

@@ -7,7 +7,10 @@ import type { JobRecord } from '../store/jobStore';
  * asking the queue.
  */
 export interface LifecycleEvents {
-  /** A job and its first executions were stored as queued. */
+  /**
+   * A job and its first executions were stored as queued. In every event `job` is the job as asked;
+   * its `status` is the one of that moment only in `job:finished` (read the store for the latest).
+   */
   'job:queued': { job: JobRecord; executions: ExecutionRecord[] };
   /** An execution was claimed and its target resolved (`auto` decided); it is being started. */
   'execution:claimed': { job: JobRecord; execution: ExecutionRecord };
@@ -15,8 +18,8 @@ export interface LifecycleEvents {
   'execution:started': { job: JobRecord; execution: ExecutionRecord };
   /** It ended and is recorded: its final record, with what it sent as output and condition. */
   'execution:finished': { job: JobRecord; execution: ExecutionRecord; output: unknown; condition: boolean | null };
-  /** Every execution of the job ended: the job's final record and its executions. */
-  'job:finished': { job: JobRecord; executions: ExecutionRecord[] };
+  /** Every execution of the job ended: the job's final record, and its executions when asked for. */
+  'job:finished': { job: JobRecord; executions: () => ExecutionRecord[] };
 }
 
 export type LifecycleEvent = keyof LifecycleEvents;

@@ -1,6 +1,6 @@
 import type { ExecutorRegistry } from '../executors/registry';
 import type { SecretBox } from '../secrets/secretBox';
-import type { NewExecution } from '../store/executionRecord';
+import { queuedExecution, type ExecutionRecord, type NewExecution } from '../store/executionRecord';
 import type { JobRecord, JobStore } from '../store/jobStore';
 import { newExecutionId, newJobId, type JobRequest } from './jobRequest';
 import type { LifecycleBus } from './lifecycleBus';
@@ -29,7 +29,7 @@ export class JobSubmission {
   }
 
   /** Stores an admitted request as a queued job (synchronous: nothing can claim it half-made). */
-  store(request: JobRequest): JobRecord {
+  store(request: JobRequest): { job: JobRecord; executions: ExecutionRecord[] } {
     const now = Date.now();
     const jobId = newJobId();
     const env = request.env;
@@ -59,7 +59,8 @@ export class JobSubmission {
       },
       executions,
     );
-    this.deps.bus.emit('job:queued', { job, executions: this.deps.jobs.executions(jobId) });
-    return job;
+    const stored = executions.map(queuedExecution);
+    this.deps.bus.emit('job:queued', { job, executions: stored });
+    return { job, executions: stored };
   }
 }

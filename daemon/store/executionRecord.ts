@@ -39,6 +39,28 @@ export interface ExecutionRecord {
 
 export type NewExecution = Pick<ExecutionRecord, 'id' | 'jobId' | 'attempt' | 'serverId' | 'target' | 'createdAt'>;
 
+/** The record of an execution just inserted (what the store holds for it, without reading it back). */
+export function queuedExecution(execution: NewExecution): ExecutionRecord {
+  return {
+    ...execution,
+    status: 'queued',
+    options: null,
+    handle: null,
+    notice: null,
+    claimedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    exitCode: null,
+    signal: null,
+    lastError: null,
+    error: null,
+    logLines: 0,
+    storedBytes: { stdout: 0, stderr: 0 },
+    output: undefined,
+    condition: null,
+  };
+}
+
 /** How an execution ended; written once. */
 export interface ExecutionOutcome {
   status: JobStatus;

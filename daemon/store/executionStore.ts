@@ -9,18 +9,27 @@ import {
   type StreamBytes,
 } from './executionRecord';
 
+/** Which execution, and whose: its job's status is derived again in the same transaction. */
+export type ExecutionRef = Pick<ExecutionRecord, 'id' | 'jobId' | 'attempt' | 'serverId'>;
+
+/** A first attempt on no particular server: its job's only execution, whose summary the trigger keeps. */
+function alone(execution: ExecutionRef): boolean {
+  return execution.attempt === 1 && execution.serverId === null;
+}
+
 const ACTIVE = "('claimed', 'running')";
 const TERMINAL = "('succeeded', 'failed', 'cancelled', 'timed_out', 'partial')";
 
 /**
  * Prepared statements for `executions`. Every change of an execution's status updates its job's
- * derived status in the same transaction, so the two never disagree.
+ * derived status in the same statement or transaction, so the two never disagree: for the job's only
+ * execution a trigger copies it (migration 0003); for one of several, the job is derived again here.
  */
 export class ExecutionStore {
   private readonly stmts;
   private readonly claimTx: (now: number) => ExecutionRow | undefined;
-  private readonly runningTx: (id: string, startedAt: number, handle: unknown) => boolean;
-  private readonly finishTx: (id: string, outcome: ExecutionOutcome) => boolean;
+  private readonly runningTx: (execution: ExecutionRef, startedAt: number, handle: unknown) => boolean;
+  private readonly finishTx: (execution: ExecutionRef, outcome: ExecutionOutcome) => boolean;
 
   constructor(
     db: Db,
@@ -58,18 +67,20 @@ export class ExecutionStore {
     };
     this.claimTx = db.transaction((now: number) => {
       const row = this.stmts.claimNext.get(now);
-      if (row !== undefined) this.refreshJob(row.job_id);
+      if (row !== undefined && !(row.attempt === 1 && row.server_id === null)) this.refreshJob(row.job_id);
       return row;
     });
-    this.runningTx = db.transaction((id: string, startedAt: number, handle: unknown) => {
-      const changed = this.stmts.markRunning.run(startedAt, handle === undefined || handle === null ? null : JSON.stringify(handle), id).changes === 1;
-      if (changed) this.refreshJob(this.jobOf(id));
+    this.runningTx = db.transaction((execution: ExecutionRef, startedAt: number, handle: unknown) => {
+      const json = handle === undefined || handle === null ? null : JSON.stringify(handle);
+      const changed = this.stmts.markRunning.run(startedAt, json, execution.id).changes === 1;
+      if (changed) this.refreshJob(execution.jobId);
       return changed;
     });
-    this.finishTx = db.transaction((id: string, outcome: ExecutionOutcome) => {
+    this.finishTx = db.transaction((execution: ExecutionRef, outcome: ExecutionOutcome) => {
       const { error, ...rest } = outcome;
-      const changed = this.stmts.finish.run({ id, ...rest, errorJson: error === null ? null : JSON.stringify(error) }).changes === 1;
-      if (changed) this.refreshJob(this.jobOf(id));
+      const changed =
+        this.stmts.finish.run({ id: execution.id, ...rest, errorJson: error === null ? null : JSON.stringify(error) }).changes === 1;
+      if (changed) this.refreshJob(execution.jobId);
       return changed;
     });
   }
@@ -96,8 +107,10 @@ export class ExecutionStore {
   }
 
   /** Claimed → running, with the executor's handle to find it again. False when it was not claimed. */
-  markRunning(id: string, startedAt: number, handle: unknown): boolean {
-    return this.runningTx(id, startedAt, handle);
+  markRunning(execution: ExecutionRef, startedAt: number, handle: unknown): boolean {
+    if (!alone(execution)) return this.runningTx(execution, startedAt, handle);
+    const json = handle === undefined || handle === null ? null : JSON.stringify(handle);
+    return this.stmts.markRunning.run(startedAt, json, execution.id).changes === 1;
   }
 
   /** Lines and per-stream bytes stored so far, written with each log batch. */
@@ -114,16 +127,15 @@ export class ExecutionStore {
   }
 
   /** Records how an execution ended. Returns false when it had already ended (the first outcome wins). */
-  finish(id: string, outcome: ExecutionOutcome): boolean {
-    return this.finishTx(id, outcome);
+  finish(execution: ExecutionRef, outcome: ExecutionOutcome): boolean {
+    if (!alone(execution)) return this.finishTx(execution, outcome);
+    const { error, ...rest } = outcome;
+    return this.stmts.finish.run({ id: execution.id, ...rest, errorJson: error === null ? null : JSON.stringify(error) }).changes === 1;
   }
+
 
   /** Executions that were claimed or running: after a crash, these are the ones nobody watches. */
   active(): ExecutionRecord[] {
     return this.stmts.active.all().map(executionFromRow);
-  }
-
-  private jobOf(id: string): string {
-    return (this.stmts.get.get(id) as ExecutionRow).job_id;
   }
 }

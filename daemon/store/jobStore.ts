@@ -118,6 +118,11 @@ export class JobStore {
       setSummary: db.prepare<[string, number | null, number | null, string]>(
         'UPDATE jobs SET status = ?, started_at = ?, finished_at = ? WHERE id = ?',
       ),
+      // Most jobs have one execution: their summary is that execution's, in one statement.
+      copySingle: db.prepare<[string, string]>(
+        `UPDATE jobs SET (status, started_at, finished_at) = (SELECT status, started_at, finished_at FROM executions WHERE job_id = ?)
+         WHERE id = ? AND (SELECT count(*) FROM executions WHERE job_id = jobs.id) = 1`,
+      ),
       countStatus: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM jobs WHERE status = ?'),
     };
     this.insertTx = db.transaction((job: NewJob, executions: readonly NewExecution[]) => {
@@ -163,6 +168,7 @@ export class JobStore {
 
   /** Derives the job's status, start and end from its executions again (inside the caller's transaction). */
   refreshSummary(jobId: string): void {
+    if (this.stmts.copySingle.run(jobId, jobId).changes === 1) return;
     const parts = this.stmts.statusParts.all(jobId);
     const status = deriveJobStatus(parts.map((p) => ({ status: p.status as JobStatus, serverId: p.server_id, attempt: p.attempt })));
     const starts = parts.map((p) => p.started_at).filter((t): t is number => t !== null);

@@ -23,7 +23,7 @@ describe('the lifecycle bus', function () {
       throw new Error('a broken listener');
     });
     bus.on('job:finished', () => (reached = true));
-    bus.emit('job:finished', { job, executions: [] });
+    bus.emit('job:finished', { job, executions: () => [] });
     assert.equal(reached, true);
     assert.deepEqual(errors, ['job:finished']);
   });

@@ -92,3 +92,13 @@ ALTER TABLE jobs DROP COLUMN container_json;
 ALTER TABLE jobs DROP COLUMN container_id;
 ALTER TABLE jobs DROP COLUMN stdout_bytes;
 ALTER TABLE jobs DROP COLUMN stderr_bytes;
+
+-- A job with one execution (all of them so far) has that execution's status, start and end: kept in the
+-- same statement by this trigger, so the common path needs no transaction of its own. Jobs with more
+-- executions (retries, several servers) are derived by the daemon (store/jobStatus.ts).
+CREATE TRIGGER executions_summary_of_single_job
+AFTER UPDATE OF status, started_at, finished_at ON executions
+WHEN (SELECT count(*) FROM executions WHERE job_id = NEW.job_id) = 1
+BEGIN
+  UPDATE jobs SET status = NEW.status, started_at = NEW.started_at, finished_at = NEW.finished_at WHERE id = NEW.job_id;
+END;
