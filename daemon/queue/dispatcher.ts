@@ -34,6 +34,7 @@ export interface DispatcherDeps {
   secrets: SecretBox;
   issueToken: IssueToken;
   redactor: Redactor;
+  /** Stores every execution's log batches of a turn in one transaction. */
   logFlush: LogFlushGroup;
   bus: LifecycleBus;
   runs: RunTable;

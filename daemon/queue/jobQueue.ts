@@ -1,42 +1,23 @@
 import { CroniumError, jobNotFound } from '../errors';
-import type { ExecutorRegistry } from '../executors/registry';
-import type { Logger } from '../logger';
-import type { LogFlushGroup } from '../logs/logFlushGroup';
-import type { JobLogState, LogHub } from '../logs/logHub';
-import type { Redactor } from '../logs/redactor';
+import type { JobLogState } from '../logs/logHub';
 import { isTerminalStatus, type JobDto } from '../protocol/dto';
 import { ErrorCodes } from '../protocol/errors';
 import type { TerminalSize } from '../protocol/jobs';
 import type { DaemonSettings } from '../protocol/settings';
-import type { SecretBox } from '../secrets/secretBox';
 import type { ExecutionRecord } from '../store/executionRecord';
-import type { ExecutionStore } from '../store/executionStore';
-import type { JobRecord, JobStore } from '../store/jobStore';
-import type { LogStore } from '../store/logStore';
-import { Dispatcher, type IssueToken } from './dispatcher';
+import type { JobRecord } from '../store/jobStore';
+import { Dispatcher, type DispatcherDeps } from './dispatcher';
 import { primaryExecution, toJobDto } from './jobDto';
 import type { JobRequest } from './jobRequest';
-import type { LifecycleBus } from './lifecycleBus';
 import { recoverLostExecutions } from './recovery';
 import { RunTable } from './runTable';
 import { JobSubmission } from './submission';
 import { Terminals } from './terminals';
 
-export interface JobQueueDeps {
-  jobs: JobStore;
-  executions: ExecutionStore;
-  logs: LogStore;
-  hub: () => LogHub;
-  registry: ExecutorRegistry;
-  secrets: SecretBox;
-  issueToken: IssueToken;
-  redactor: Redactor;
-  /** Stores every execution's log batches of a turn in one transaction. */
-  logFlush: LogFlushGroup;
-  bus: LifecycleBus;
+/** What the queue is given: what its dispatcher needs, less what the queue makes itself, plus settings. */
+export interface JobQueueDeps extends Omit<DispatcherDeps, 'runs' | 'terminals' | 'concurrency' | 'killGraceMs'> {
   settings: () => DaemonSettings;
   workDir: string;
-  logger: Logger;
 }
 
 /**

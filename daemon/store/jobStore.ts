@@ -89,7 +89,6 @@ function fromRow(row: JobRow): JobRecord {
 export class JobStore {
   private readonly stmts;
   private readonly insertTx: (job: NewJob, executions: readonly NewExecution[]) => void;
-  private readonly refreshTx: (jobId: string) => void;
 
   constructor(
     db: Db,
@@ -135,7 +134,6 @@ export class JobStore {
       });
       for (const execution of executions) this.insertExecution(execution);
     });
-    this.refreshTx = db.transaction((jobId: string) => this.refreshSummary(jobId));
   }
 
   /** Stores a job and its first executions together: a job is never seen without them. */
@@ -177,10 +175,6 @@ export class JobStore {
     this.stmts.setSummary.run(status, starts.length > 0 ? Math.min(...starts) : null, ended ? Math.max(...ends) : null, jobId);
   }
 
-  /** Same as {@link refreshSummary}, in a transaction of its own. */
-  refresh(jobId: string): void {
-    this.refreshTx(jobId);
-  }
 
   count(status: JobStatus): number {
     return (this.stmts.countStatus.get(status) as { n: number }).n;
