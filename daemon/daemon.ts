@@ -23,6 +23,7 @@ import { ExecutionTokens, tokenLifetimeSeconds } from './runtimeApi/executionTok
 import { LocalRuntimeListener } from './runtimeApi/localListener';
 import { RateLimiter } from './runtimeApi/rateLimiter';
 import { createRuntimeApiHandler } from './runtimeApi/runtimeApiHandler';
+import type { RuntimeRequestHandler } from './runtimeApi/types';
 import { SecretBox } from './secrets/secretBox';
 import { containerOptionsSpec } from './executors/container/containerOptions';
 import { imageFor, Settings } from './settings';
@@ -32,6 +33,7 @@ import { JobStore } from './store/jobStore';
 import { LogStore } from './store/logStore';
 import { RetentionStore } from './store/retentionStore';
 import { SettingsStore } from './store/settingsStore';
+import { TurnTransaction } from './store/turnTransaction';
 import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
 import { Variables } from './variables';
@@ -80,17 +82,19 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   const startedAt = Date.now();
   const token = ensureToken(paths.token);
   const db = openDatabase(paths.database);
+  const turn = new TurnTransaction(db, (e) => logger.error(`storing this turn's changes failed: ${coerceError(e).message}`));
+  const join = (): void => turn.join();
   // Each store writes the other's rows inside its own transactions: a job is stored with its first
   // executions, and an execution's change updates its job's derived status.
-  const executions: ExecutionStore = new ExecutionStore(db, (jobId) => jobs.refreshSummary(jobId));
-  const jobs: JobStore = new JobStore(db, (execution) => executions.insert(execution));
-  const logs = new LogStore(db);
+  const executions: ExecutionStore = new ExecutionStore(db, (jobId) => jobs.refreshSummary(jobId), join);
+  const jobs: JobStore = new JobStore(db, (execution) => executions.insert(execution), join);
+  const logs = new LogStore(db, join);
   const settings = new Settings(new SettingsStore(db));
   const secrets = SecretBox.open(paths.masterKey);
   const redactor = new Redactor();
   const variables = new Variables(new VariableStore(db), secrets, redactor);
   const tokens = new ExecutionTokens(secrets.deriveKey('execution-tokens'));
-  const runtimeApi = createRuntimeApiHandler({
+  const answer = createRuntimeApiHandler({
     tokens,
     jobs,
     executions,
@@ -98,6 +102,12 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     limiter: new RateLimiter(RATE_PER_MINUTE, RATE_BURST),
     onError: (m) => logger.error(m),
   });
+  // A script told its output is saved can count on it.
+  const runtimeApi: RuntimeRequestHandler = async (request) => {
+    const response = await answer(request);
+    turn.commit();
+    return response;
+  };
   const localApi = new LocalRuntimeListener(runtimeApi);
   await localApi.listen();
 
@@ -164,6 +174,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     secrets,
     redactor,
     logFlush: new LogFlushGroup((fn) => logs.inTransaction(fn)),
+    commitWrites: () => turn.commit(),
     issueToken: ({ runsForMs, ...claims }) => tokens.issue(claims, tokenLifetimeSeconds(runsForMs)),
     settings: () => settings.get(),
     workDir: paths.workDir,
@@ -207,13 +218,15 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     jobDtos: (ids) => queue.dtos(ids.map((id) => jobs.get(id)).filter((job) => job !== undefined)),
     recovered,
+    beforeFlush: () => turn.commit(),
     initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root, state: state() }),
   });
   // Clients that watch jobs hear of every change, with the job's latest state.
   const announce = ({ job }: { job: { id: string } }): void => server.broadcastStatus(job.id);
-  for (const event of ['job:queued', 'execution:claimed', 'execution:started', 'execution:finished', 'job:finished'] as const) {
+  for (const event of ['job:queued', 'execution:claimed', 'execution:started', 'execution:finished'] as const) {
     bus.on(event, announce);
   }
+  bus.on('job:finished', ({ job }) => server.broadcastStatus(job.id, true));
 
   const shutdown = (reason: string): Promise<void> => {
     if (stopping !== undefined) {
@@ -230,6 +243,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       await registry.close().catch((e: unknown) => logger.warn(`closing executors: ${coerceError(e).message}`));
       await server.close();
       await localApi.close();
+      turn.commit();
       db.close();
       removeQuietly(paths.socket);
       lock.release();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
 import { ErrorCodes as JsonRpcErrorCodes, ResponseError, type MessageConnection, type RequestType, type RequestType0 } from 'vscode-jsonrpc';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader } from 'vscode-jsonrpc/node';
 import type { LogLineDto } from '../protocol/dto';
 import { ErrorCodes } from '../protocol/errors';
 import { DaemonStatusRequest, InitializeRequest, type DaemonLifecycleState, type InitializeResult } from '../protocol/lifecycle';
@@ -9,6 +9,7 @@ import { LogsAppendedNotification, LogsEndedNotification } from '../protocol/log
 import { PROTOCOL_VERSION } from '../protocol/version';
 import { daemonErrorData, DaemonNotRunningError, DaemonUnresponsiveError, ProtocolMismatchError } from './errors';
 import { homeFiles } from './homeLayout';
+import { SocketMessageWriter } from './socketMessageWriter';
 
 /**
  * How long a connection may take to open and complete `lifecycle/initialize`. The daemon answers it
@@ -84,7 +85,7 @@ export class DaemonClient {
     });
     // The daemon may drop the socket at any time; without this listener an 'error' would be thrown.
     socket.on('error', () => undefined);
-    const connection = createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+    const connection = createMessageConnection(new StreamMessageReader(socket), new SocketMessageWriter(socket));
     connection.listen();
     // vscode-jsonrpc leaves a request pending when the connection closes before the answer: a daemon
     // that died under us, or a socket a dying daemon's forked child still held. That is no daemon, not

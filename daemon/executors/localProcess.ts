@@ -155,6 +155,8 @@ export class LocalProcessExecutor implements Executor {
         if (node.stdin !== undefined) stdin = node.stdin;
       }
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      // Nothing of the group was left when the leader exited: none can join it later, no need to look again.
+      let groupGone = false;
       let leftoverTimer: NodeJS.Timeout | undefined;
       let goneTimer: NodeJS.Timeout | undefined;
       const finish = (result: ExecutionResult): void => {
@@ -207,13 +209,17 @@ export class LocalProcessExecutor implements Executor {
         exit = { code, signal };
         // Background processes the script left behind would hold the output open: end them.
         const leftover = (pgid !== undefined && groupAlive(pgid)) || (ptySid !== undefined && signalSession(ptySid, 0));
+        groupGone = !leftover;
         if (leftover) {
           kill('SIGTERM');
           leftoverTimer = setTimeout(() => kill('SIGKILL'), LEFTOVER_GRACE_MS);
         }
       });
       child.on('close', () => {
-        if (exit !== undefined) finishWhenGone({ exitCode: exit.code, signal: exit.signal });
+        if (exit === undefined) return;
+        const result = { exitCode: exit.code, signal: exit.signal };
+        if (groupGone) finish(result);
+        else finishWhenGone(result);
       });
     });
 

@@ -36,6 +36,8 @@ export interface DispatcherDeps {
   redactor: Redactor;
   /** Stores every execution's log batches of a turn in one transaction. */
   logFlush: LogFlushGroup;
+  /** Commits what the store holds for this turn: before a process starts, its claim is stored. */
+  commitWrites: () => void;
   bus: LifecycleBus;
   runs: RunTable;
   terminals: Terminals;
@@ -146,6 +148,7 @@ export class Dispatcher {
     this.watch(run);
     const resolved = this.prepare(job, claimed, run).then(
       ({ executor, record, env }) => {
+        this.deps.commitWrites();
         run.attach(
           executor.start(
             {

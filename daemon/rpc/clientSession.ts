@@ -7,7 +7,8 @@ import {
   type RequestType,
   type RequestType0,
 } from 'vscode-jsonrpc';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader } from 'vscode-jsonrpc/node';
+import { SocketMessageWriter } from '../client/socketMessageWriter';
 import type { Logger } from '../logger';
 import type { LogClient, LogRef } from '../logs/logHub';
 import type { LogLineDto } from '../protocol/dto';
@@ -34,6 +35,8 @@ export interface SessionOptions {
   logger: Logger;
   initializeResult: () => InitializeResult;
   onClose: (session: ClientSession) => void;
+  /** Runs before a turn's messages leave (the daemon commits the turn's writes there). */
+  beforeFlush?: () => void;
 }
 
 let nextSessionId = 1;
@@ -50,7 +53,7 @@ export class ClientSession implements LogClient {
   watchesJobs = false;
   private initialized = false;
   private closed = false;
-  private readonly writer: StreamMessageWriter;
+  private readonly writer: SocketMessageWriter;
   private readonly frames: FrameGuard;
   private readonly handshakeTimer: NodeJS.Timeout;
 
@@ -63,7 +66,7 @@ export class ClientSession implements LogClient {
       this.reject(null, JsonRpcErrorCodes.InvalidRequest, `Refused ${reason}`, true, 'frame_too_large');
     });
     const reader = new StreamMessageReader(this.frames.stream);
-    this.writer = new StreamMessageWriter(socket);
+    this.writer = new SocketMessageWriter(socket, options.beforeFlush);
     reader.onError((e) => this.reject(null, JsonRpcErrorCodes.ParseError, `Parse error: ${e.message}`, true));
     const guarded = new GuardedReader(reader, (m) => this.inspect(m));
     this.connection = createMessageConnection(guarded, this.writer, {

@@ -1,5 +1,6 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { errnoCode } from '../errors';
 import type { Logger } from '../logger';
 import type { LogHub } from '../logs/logHub';
@@ -9,11 +10,16 @@ import type { InitializeResult } from '../protocol/lifecycle';
 import { ClientSession } from './clientSession';
 import { registerHandlers, type HandlerDeps } from './handlers';
 
+/** How long a job's change other than its end may wait to be announced with others. */
+const STATUS_COALESCE_MS = 20;
+
 export interface RpcServerOptions extends HandlerDeps {
   token: string;
   logger: Logger;
   hub: LogHub;
   initializeResult: () => InitializeResult;
+  /** Runs before a turn's messages leave a connection: the daemon commits the turn's writes there. */
+  beforeFlush: () => void;
   /** The current DTOs of these jobs (those that still exist). */
   jobDtos: (jobIds: readonly string[]) => JobDto[];
 }
@@ -24,6 +30,8 @@ export class RpcServer {
   private readonly server: Server;
   private readonly pendingStatus = new Set<string>();
   private statusFlush: NodeJS.Immediate | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private lastStatusFlush = -Infinity;
 
   constructor(private readonly options: RpcServerOptions) {
     this.server = createServer((socket) => this.accept(socket));
@@ -56,24 +64,22 @@ export class RpcServer {
   }
 
   /**
-   * Tells watching clients that a job changed. Changes are sent once per event-loop turn with the
-   * job's latest state (a job claimed and started in the same turn is announced once, as running),
-   * and the DTOs are only built, in one batch, when someone watches.
+   * Tells watching clients that a job changed, with the job's latest state; the DTOs are only built,
+   * in one batch, when someone watches. A job that `settled` (ended) is announced at the end of this
+   * turn. Other changes (queued, claimed, running) wait for the next announcement, at most
+   * {@link STATUS_COALESCE_MS}: under a stream of short jobs one message then carries many of them,
+   * instead of a message for every step of every job, and a job that starts and ends within the window
+   * is announced once, ended.
    */
-  broadcastStatus(jobId: string): void {
+  broadcastStatus(jobId: string, settled = false): void {
     if (![...this.sessions].some((s) => s.watchesJobs)) return;
     this.pendingStatus.add(jobId);
-    this.statusFlush ??= setImmediate(() => {
-      this.statusFlush = undefined;
-      const jobs = this.options.jobDtos([...this.pendingStatus]);
-      this.pendingStatus.clear();
-      for (const session of this.sessions) {
-        if (!session.watchesJobs) continue;
-        for (const job of jobs) {
-          void session.connection.sendNotification(JobStatusChangedNotification, { job }).catch(() => undefined);
-        }
-      }
-    });
+    const quietFor = performance.now() - this.lastStatusFlush;
+    if (settled || quietFor >= STATUS_COALESCE_MS) {
+      this.statusFlush ??= setImmediate(() => this.flushStatus());
+    } else {
+      this.statusTimer ??= setTimeout(() => this.flushStatus(), STATUS_COALESCE_MS - quietFor);
+    }
   }
 
   /** Stops accepting and closes every connection. */
@@ -83,11 +89,28 @@ export class RpcServer {
     await closed;
   }
 
+  private flushStatus(): void {
+    clearImmediate(this.statusFlush);
+    clearTimeout(this.statusTimer);
+    this.statusFlush = undefined;
+    this.statusTimer = undefined;
+    this.lastStatusFlush = performance.now();
+    const jobs = this.options.jobDtos([...this.pendingStatus]);
+    this.pendingStatus.clear();
+    for (const session of this.sessions) {
+      if (!session.watchesJobs) continue;
+      for (const job of jobs) {
+        void session.connection.sendNotification(JobStatusChangedNotification, { job }).catch(() => undefined);
+      }
+    }
+  }
+
   private accept(socket: Socket): void {
     const session = new ClientSession(socket, {
       token: this.options.token,
       logger: this.options.logger,
       initializeResult: this.options.initializeResult,
+      beforeFlush: this.options.beforeFlush,
       onClose: (s) => {
         this.sessions.delete(s);
         this.options.hub.removeClient(s.id);

@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 /** What an execution token proves. */
@@ -16,14 +16,16 @@ export type TokenProblem = 'missing' | 'expired' | 'invalid';
 
 /** HS256 tokens scoped to one execution, signed with a key derived from the home's master key. */
 export class ExecutionTokens {
-  // A KeyObject, not raw bytes: jose would import raw bytes again on every sign and verify.
-  private readonly key: KeyObject;
+  // A CryptoKey imported once: given raw bytes or a KeyObject, jose imports the key again on every
+  // sign and verify, which cost more than the signature itself.
+  private readonly key: Promise<webcrypto.CryptoKey>;
 
   constructor(secret: Uint8Array) {
-    this.key = createSecretKey(secret);
+    this.key = webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
-  issue(claims: ExecutionClaims, expiresInSeconds: number): Promise<string> {
+  async issue(claims: ExecutionClaims, expiresInSeconds: number): Promise<string> {
+    const key = await this.key;
     return new SignJWT({ jobId: claims.jobId, eventId: claims.eventId, scope: 'execution' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.executionId)
@@ -31,13 +33,13 @@ export class ExecutionTokens {
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + Math.ceil(expiresInSeconds))
-      .sign(this.key);
+      .sign(key);
   }
 
   async verify(token: string | undefined): Promise<ExecutionClaims | TokenProblem> {
     if (token === undefined || token.length === 0) return 'missing';
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       if (payload.scope !== 'execution' || typeof payload.sub !== 'string' || typeof payload.jobId !== 'string') {
         return 'invalid';
       }

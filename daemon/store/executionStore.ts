@@ -34,6 +34,8 @@ export class ExecutionStore {
   constructor(
     db: Db,
     private readonly refreshJob: (jobId: string) => void,
+    /** Called before each write: the daemon joins it to the turn's transaction (see TurnTransaction). */
+    private readonly beforeWrite: () => void = () => undefined,
   ) {
     this.stmts = {
       insert: db.prepare(
@@ -87,6 +89,7 @@ export class ExecutionStore {
 
   /** Adds a queued execution; the caller refreshes the job (it is usually inserted with it). */
   insert(execution: NewExecution): void {
+    this.beforeWrite();
     this.stmts.insert.run(execution);
   }
 
@@ -97,17 +100,20 @@ export class ExecutionStore {
 
   /** Atomically moves the oldest queued execution to `claimed`. */
   claimNext(now: number): ExecutionRecord | undefined {
+    this.beforeWrite();
     const row = this.claimTx(now);
     return row && executionFromRow(row);
   }
 
   /** Records where a claimed execution runs and with which of its executor's options. */
   resolve(id: string, target: Exclude<Target, 'auto'>, options: unknown, notice: string | undefined): void {
+    this.beforeWrite();
     this.stmts.resolve.run(target, options === undefined || options === null ? null : JSON.stringify(options), notice ?? null, id);
   }
 
   /** Claimed → running, with the executor's handle to find it again. False when it was not claimed. */
   markRunning(execution: ExecutionRef, startedAt: number, handle: unknown): boolean {
+    this.beforeWrite();
     if (!alone(execution)) return this.runningTx(execution, startedAt, handle);
     const json = handle === undefined || handle === null ? null : JSON.stringify(handle);
     return this.stmts.markRunning.run(startedAt, json, execution.id).changes === 1;
@@ -115,24 +121,27 @@ export class ExecutionStore {
 
   /** Lines and per-stream bytes stored so far, written with each log batch. */
   progress(id: string, logLines: number, bytes: StreamBytes): void {
+    this.beforeWrite();
     this.stmts.progress.run(logLines, bytes.stdout, bytes.stderr, id);
   }
 
   setOutput(id: string, output: unknown): void {
+    this.beforeWrite();
     this.stmts.setOutput.run(JSON.stringify(output ?? null), id);
   }
 
   setCondition(id: string, condition: boolean): void {
+    this.beforeWrite();
     this.stmts.setCondition.run(condition ? 1 : 0, id);
   }
 
   /** Records how an execution ended. Returns false when it had already ended (the first outcome wins). */
   finish(execution: ExecutionRef, outcome: ExecutionOutcome): boolean {
+    this.beforeWrite();
     if (!alone(execution)) return this.finishTx(execution, outcome);
     const { error, ...rest } = outcome;
     return this.stmts.finish.run({ id: execution.id, ...rest, errorJson: error === null ? null : JSON.stringify(error) }).changes === 1;
   }
-
 
   /** Executions that were claimed or running: after a crash, these are the ones nobody watches. */
   active(): ExecutionRecord[] {

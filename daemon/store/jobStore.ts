@@ -93,6 +93,8 @@ export class JobStore {
   constructor(
     db: Db,
     private readonly insertExecution: (execution: NewExecution) => void,
+    /** Called before each write: the daemon joins it to the turn's transaction (see TurnTransaction). */
+    private readonly beforeWrite: () => void = () => undefined,
   ) {
     this.stmts = {
       insert: db.prepare(
@@ -138,6 +140,7 @@ export class JobStore {
 
   /** Stores a job and its first executions together: a job is never seen without them. */
   insert(job: NewJob, executions: readonly NewExecution[]): JobRecord {
+    this.beforeWrite();
     this.insertTx(job, executions);
     return this.get(job.id) as JobRecord;
   }

@@ -34,7 +34,11 @@ export class LogStore {
   private readonly batchTx: (fn: () => void) => void;
   private readonly appendTx: (executionId: string, lines: readonly StoredLine[], alongside?: () => void) => void;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    /** Called before each write: the daemon joins it to the turn's transaction (see TurnTransaction). */
+    private readonly beforeWrite: () => void = () => undefined,
+  ) {
     this.insertOne = db.prepare(`INSERT INTO execution_logs (execution_id, seq, stream, ts, data, partial) VALUES ${COLUMNS}`);
     this.insertMany = db.prepare(
       `INSERT INTO execution_logs (execution_id, seq, stream, ts, data, partial) VALUES ${Array(ROWS_PER_INSERT).fill(COLUMNS).join(', ')}`,
@@ -75,11 +79,14 @@ export class LogStore {
    * and store them again under sequence numbers that are taken (issue 7). A throw rolls both back.
    */
   append(executionId: string, lines: readonly StoredLine[], alongside?: () => void): void {
-    if (lines.length > 0) this.appendTx(executionId, lines, alongside);
+    if (lines.length === 0) return;
+    this.beforeWrite();
+    this.appendTx(executionId, lines, alongside);
   }
 
   /** Runs `fn` in one transaction: appends inside it become savepoints of one commit. */
   inTransaction(fn: () => void): void {
+    this.beforeWrite();
     this.batchTx(fn);
   }
 
