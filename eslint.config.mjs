@@ -7,7 +7,7 @@ import { importBoundaries } from './lint/importBoundaries.mjs';
 // DESIGN.md §2: inside the daemon the flow is one way, rpc → scheduler | workflows | runtimeApi → queue →
 // executors | store. Folders are repository-relative; a file's layers all apply to it. `typesFrom` lets
 // `import type` reach a contract file a layer is handed at run time, never its code.
-const DAEMON_INTERNALS = ['daemon/rpc', 'daemon/scheduler', 'daemon/workflows', 'daemon/runtimeApi', 'daemon/queue'];
+const DAEMON_INTERNALS = ['daemon/rpc', 'daemon/scheduler', 'daemon/events', 'daemon/workflows', 'daemon/runtimeApi', 'daemon/queue'];
 const LAYERS = [
   {
     from: ['daemon'],
@@ -51,8 +51,13 @@ const LAYERS = [
   },
   {
     from: ['daemon/queue'],
-    mayNotImport: { folders: ['daemon/rpc', 'daemon/scheduler', 'daemon/workflows', 'daemon/runtimeApi'] },
-    because: 'the queue is below rpc, scheduler, workflows and the runtime API (it is handed a token issuer)',
+    mayNotImport: { folders: ['daemon/rpc', 'daemon/scheduler', 'daemon/events', 'daemon/workflows', 'daemon/runtimeApi'] },
+    because: 'the queue is below rpc, events, scheduler, workflows and the runtime API (it is handed a token issuer)',
+  },
+  {
+    from: ['daemon/events', 'daemon/scheduler'],
+    mayNotImport: { folders: ['daemon/rpc'] },
+    because: 'events and the scheduler are below rpc',
   },
   {
     from: ['daemon/runtimeApi'],

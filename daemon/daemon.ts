@@ -34,6 +34,9 @@ import { LogStore } from './store/logStore';
 import { RetentionStore } from './store/retentionStore';
 import { SettingsStore } from './store/settingsStore';
 import { TurnTransaction } from './store/turnTransaction';
+import { EventStore } from './store/eventStore';
+import { Events } from './events/events';
+import { Scheduler } from './scheduler/scheduler';
 import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
 import { Variables } from './variables';
@@ -180,6 +183,21 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     workDir: paths.workDir,
     logger,
   });
+  const eventStore = new EventStore(db, join);
+  const events = new Events({
+    store: eventStore,
+    queue,
+    secrets,
+    now: Date.now,
+    changed: (id) => {
+      scheduler.changed(id);
+      server.broadcastEvent(id);
+    },
+  });
+  const scheduler: Scheduler = new Scheduler({ events, store: eventStore, queue, commitWrites: () => turn.commit(), logger });
+  bus.on('job:finished', ({ job }) => {
+    if (job.eventId !== null) scheduler.jobEnded(job.eventId);
+  });
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;
@@ -216,6 +234,11 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     },
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
+    events,
+    eventDto: (id) => {
+      const event = eventStore.get(id);
+      return event === undefined ? undefined : events.dto(event);
+    },
     jobDtos: (ids) => queue.dtos(ids.map((id) => jobs.get(id)).filter((job) => job !== undefined)),
     recovered,
     beforeFlush: () => turn.commit(),
@@ -238,6 +261,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     logger.info(`shutting down (${reason}); ${queue.runningCount} running job(s) will be cancelled`);
     stopping = (async () => {
       retention.stop();
+      scheduler.stop();
       await queue.shutdown();
       spawner?.close(); // after the jobs: their exit statuses come through it
       await registry.close().catch((e: unknown) => logger.warn(`closing executors: ${coerceError(e).message}`));
@@ -288,6 +312,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     // Warm container slots of a daemon that was killed: loading the container executor removes them.
     if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
     queue.open(); // jobs queued before the last stop, and those submitted while recovering
+    scheduler.start();
     retention.start();
   }
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { cliErrorReport } from './advice';
 import { registerDaemonCommands } from './commands/daemonCommands';
+import { registerEventCommands } from './commands/eventCommands';
 import { registerJobCommands } from './commands/jobCommands';
 import { registerLogsCommand } from './commands/logsCommand';
 import { registerRunCommand } from './commands/runCommand';
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<void> {
   registerLogsCommand(program, context);
   registerSettingsCommand(program, context);
   registerVarsCommand(program, context);
+  registerEventCommands(program, context);
   for (const command of program.commands) exitOverrideAll(command);
 
   try {

@@ -27,6 +27,10 @@ export const ErrorCodes = {
   TargetUnavailable: 1030,
   /** The script's runtime could not be determined or its interpreter is missing. */
   RuntimeUnavailable: 1031,
+  /** No event has the given id or name. */
+  EventNotFound: 1050,
+  /** Another event has that name. */
+  EventExists: 1051,
   /** The daemon is shutting down and accepts no new work. */
   ShuttingDown: 1040,
   /** An unexpected failure inside the daemon; details are in the daemon log. */
@@ -50,6 +54,8 @@ export type ErrorKind =
   | 'stdin_closed'
   | 'no_terminal'
   | 'variable_not_found'
+  | 'event_not_found'
+  | 'event_exists'
   | 'target_unavailable'
   | 'runtime_unavailable'
   | 'shutting_down'

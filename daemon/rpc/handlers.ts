@@ -31,6 +31,7 @@ import {
 } from '../protocol/variables';
 import type { Variables } from '../variables';
 import type { ClientSession } from './clientSession';
+import { registerEventHandlers, type EventHandlerDeps } from './eventHandlers';
 import {
   deleteVariableSchema,
   emptySchema,
@@ -47,7 +48,7 @@ import {
   writeStdinSchema,
 } from './schemas';
 
-export interface HandlerDeps {
+export interface HandlerDeps extends Omit<EventHandlerDeps, 'queue' | 'jobs'> {
   queue: JobQueue;
   jobs: JobStore;
   logs: LogStore;
@@ -80,6 +81,7 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
     setImmediate(deps.requestShutdown);
   });
   session.handle0(DaemonStatusRequest, deps.status);
+  registerEventHandlers(session, deps);
 
   session.handle(RunJobRequest, runJobSchema, async (params) => {
     const job = await queue.submit(

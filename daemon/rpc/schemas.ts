@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { $ZodError } from 'zod/v4/core';
 import en from 'zod/v4/locales/en.js';
 import { JOB_STATUSES, RUNTIMES, TARGETS } from '../protocol/dto';
+import { CATCH_UP_POLICIES, EVENT_STATUSES, OVERLAP_POLICIES } from '../protocol/events';
 
 z.config(en());
 
@@ -141,6 +142,51 @@ export const updateSettingsSchema = z.strictObject({
   warmContainers: z.optional(z.boolean()),
   jobNice: z.optional(count(0, 19)),
 });
+
+const eventRef = z.string().check(z.minLength(1), z.maxLength(200));
+const eventName = z.string().check(
+  z.minLength(1),
+  z.maxLength(200),
+  z.regex(/^[^\s].*[^\s]$|^[^\s]$/, 'must not start or end with a space'),
+  z.refine((name) => !/^evt_[a-z0-9]{12}$/.test(name), 'looks like an event id: choose another name'),
+);
+const envSchema = runJobSchema.shape.env;
+const eventFields = {
+  description: z.optional(z.string().check(z.maxLength(10_000))),
+  tags: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(50))),
+  runtime: z.optional(z.enum(RUNTIMES)),
+  script: z.optional(z.string().check(z.maxLength(10 * MiB, 'scripts are limited to 10 MiB'))),
+  file: z.optional(z.string().check(z.refine(isAbsolute, 'must be an absolute path'))),
+  cron: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  timezone: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  every: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  at: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  target: z.optional(z.enum(TARGETS)),
+  overlap: z.optional(z.enum(OVERLAP_POLICIES)),
+  catchUp: z.optional(z.enum(CATCH_UP_POLICIES)),
+  catchUpWindowMs: z.optional(count(1000, 30 * DAY_MS)),
+  maxRuns: z.optional(count(1, 1_000_000_000)),
+  timeoutMs: z.optional(count(1, 7 * DAY_MS)),
+  env: envSchema,
+  cwd: z.optional(z.string().check(z.refine(isAbsolute, 'must be an absolute path'))),
+};
+
+export const createEventSchema = z.strictObject({
+  name: eventName,
+  ...eventFields,
+  status: z.optional(z.enum(['active', 'draft'])),
+});
+
+export const updateEventSchema = z.strictObject({
+  event: eventRef,
+  name: z.optional(eventName),
+  ...eventFields,
+  manual: z.optional(z.boolean()),
+  status: z.optional(z.enum(EVENT_STATUSES)),
+});
+
+export const eventRefSchema = z.strictObject({ event: eventRef });
+export const eventHistorySchema = z.strictObject({ event: eventRef, limit: z.optional(count(1, 1000)) });
 
 /** The error zod throws from `parse`. */
 export const ValidationError = $ZodError;

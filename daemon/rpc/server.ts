@@ -5,6 +5,7 @@ import { errnoCode } from '../errors';
 import type { Logger } from '../logger';
 import type { LogHub } from '../logs/logHub';
 import type { JobDto } from '../protocol/dto';
+import { EventChangedNotification, type EventDto } from '../protocol/events';
 import { JobStatusChangedNotification } from '../protocol/jobs';
 import type { InitializeResult } from '../protocol/lifecycle';
 import { ClientSession } from './clientSession';
@@ -20,6 +21,8 @@ export interface RpcServerOptions extends HandlerDeps {
   initializeResult: () => InitializeResult;
   /** Runs before a turn's messages leave a connection: the daemon commits the turn's writes there. */
   beforeFlush: () => void;
+  /** The current DTO of this event, undefined once it is deleted. */
+  eventDto: (id: string) => EventDto | undefined;
   /** The current DTOs of these jobs (those that still exist). */
   jobDtos: (jobIds: readonly string[]) => JobDto[];
 }
@@ -87,6 +90,16 @@ export class RpcServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([...this.sessions].map((session) => session.end()));
     await closed;
+  }
+
+  /** Tells watching clients that an event was created, changed or deleted. */
+  broadcastEvent(id: string): void {
+    if (![...this.sessions].some((s) => s.watchesJobs)) return;
+    const event = this.options.eventDto(id);
+    const message = event === undefined ? { event: { id } as EventDto, deleted: true } : { event };
+    for (const session of this.sessions) {
+      if (session.watchesJobs) void session.connection.sendNotification(EventChangedNotification, message).catch(() => undefined);
+    }
   }
 
   private flushStatus(): void {

@@ -1,0 +1,246 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { RUNTIMES, TARGETS, type Runtime, type Target } from '../../protocol/dto';
+import {
+  CATCH_UP_POLICIES,
+  CreateEventRequest,
+  DeleteEventRequest,
+  EventHistoryRequest,
+  GetEventRequest,
+  ListEventsRequest,
+  OVERLAP_POLICIES,
+  PauseEventRequest,
+  ResetEventRequest,
+  ResumeEventRequest,
+  RunEventRequest,
+  type CatchUpPolicy,
+  type CreateEventParams,
+  type EventDto,
+  type OverlapPolicy,
+} from '../../protocol/events';
+import { printJson, type CliContext } from '../context';
+import { formatDuration, JOB_COLUMNS, jobRow, parseDuration, parseEnvPairs, table, UsageError } from '../format';
+
+interface CreateOptions {
+  file?: string;
+  script?: string;
+  httpUrl?: string;
+  runtime?: string;
+  cron?: string;
+  tz?: string;
+  every?: string;
+  at?: string;
+  target?: string;
+  overlap?: string;
+  catchUp?: string;
+  retries?: string;
+  maxRuns?: string;
+  timeout?: string;
+  env: string[];
+  cwd?: string;
+  description?: string;
+  draft?: boolean;
+  json?: boolean;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new UsageError(`Unknown ${option} "${value}"; use one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function wholeNumber(value: string | undefined, option: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`Invalid ${option} "${value}"; use a whole number of at least ${min}`);
+  return n;
+}
+
+const EVENT_COLUMNS = ['NAME', 'STATUS', 'TYPE', 'SCHEDULE', 'NEXT RUN', 'RUNS'];
+
+function eventRow(event: EventDto): string[] {
+  return [
+    event.name,
+    event.status,
+    event.type,
+    event.scheduleText,
+    event.nextRuns[0] ?? '-',
+    event.maxRuns === null ? String(event.runCount) : `${event.runCount}/${event.maxRuns}`,
+  ];
+}
+
+function describe(event: EventDto): string {
+  const rows: [string, string][] = [
+    ['id', event.id],
+    ['name', event.name],
+    ['status', event.status],
+    ['type', event.type],
+    ['script', event.file ?? (event.script === null ? '-' : `(inline, ${event.script.split('\n').length} lines)`)],
+    ['target', event.target],
+    ['schedule', event.scheduleText],
+    ['overlap', event.overlap],
+    ['catch-up', `${event.catchUp} (window ${formatDuration(event.catchUpWindowMs)})`],
+    ['runs', event.maxRuns === null ? String(event.runCount) : `${event.runCount} of at most ${event.maxRuns}`],
+    ['timeout', event.timeoutMs === null ? '-' : formatDuration(event.timeoutMs)],
+    ['env', event.envKeys.length === 0 ? '-' : event.envKeys.join(', ')],
+  ];
+  if (event.description) rows.push(['description', event.description]);
+  let text = rows.map(([k, v]) => `${`${k}:`.padEnd(10)} ${v}`).join('\n');
+  text += `\n\nnext runs:\n${event.nextRuns.length === 0 ? '  -' : event.nextRuns.map((t) => `  ${t}`).join('\n')}\n`;
+  if (event.slots.length > 0) {
+    const slotRows = event.slots.map((s) => [
+      s.scheduledFor,
+      s.firedAt === null ? '-' : `+${formatDuration(s.delayMs)}`,
+      s.outcome + (s.catchUp ? ' (catch-up)' : ''),
+      s.jobId ?? '-',
+      s.reason ?? '',
+    ]);
+    text += `\nrecent slots:\n${table(['SCHEDULED FOR', 'DELAY', 'OUTCOME', 'JOB', 'REASON'], slotRows)}\n`;
+  }
+  return text;
+}
+
+/** `cronium events create|list|show|run|pause|resume|reset|delete|history`. An event is named by name or id. */
+export function registerEventCommands(program: Command, context: () => CliContext): void {
+  const events = program.command('events').description('saved scripts with schedules');
+
+  events
+    .command('create')
+    .description('save a script as an event; without --cron, --every or --at it runs only when asked')
+    .argument('<name>', 'a name of your choice (events are addressed by name or id)')
+    .option('--file <path>', 'the script file, read at each run')
+    .option('--script <text>', 'the script itself')
+    .option('--http-url <url>', 'an HTTP request event (not supported yet)')
+    .option('--runtime <runtime>', `${RUNTIMES.join(' | ')} (default: from the file name or first line)`)
+    .option('--cron <expr>', 'a cron expression: 5 fields, or 6 with seconds first')
+    .option('--tz <zone>', 'the IANA time zone of --cron or --at (default: this machine\'s)')
+    .option('--every <duration>', 'a true interval from now, e.g. 90s, 7m, 1h30m')
+    .option('--at <datetime>', 'once, at an ISO date-time, e.g. 2026-12-24T18:00')
+    .option('--target <target>', `${TARGETS.join(' | ')} (default auto)`)
+    .option('--overlap <policy>', `when a run is still going: ${OVERLAP_POLICIES.join(' | ')} (default allow)`)
+    .option('--catch-up <policy>', `slots missed while the daemon was down: ${CATCH_UP_POLICIES.join(' | ')} (default latest)`)
+    .option('--retries <n>', 'retries of a failed run (not supported yet)')
+    .option('--max-runs <n>', 'pause the event after this many scheduled runs')
+    .option('--timeout <duration>', 'kill a run after this long, e.g. 30s, 5m, 1h')
+    .option('-e, --env <KEY[=VALUE]>', 'an environment variable of every run (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--cwd <dir>', 'working directory of the runs')
+    .option('--description <text>', 'what it is for')
+    .option('--draft', 'save it without scheduling it')
+    .option('--json', 'print one JSON document')
+    .action(async (name: string, options: CreateOptions) => {
+      if (options.httpUrl !== undefined) throw new UsageError('HTTP request events are not supported yet; use --file or --script');
+      if (options.retries !== undefined) throw new UsageError('--retries is not supported yet');
+      if ((options.file === undefined) === (options.script === undefined)) throw new UsageError('Give the script with --file PATH or --script TEXT');
+      const params: CreateEventParams = {
+        name,
+        ...(options.file === undefined ? {} : { file: resolve(options.file) }),
+        ...(options.script === undefined ? {} : { script: options.script }),
+        runtime: oneOf<Runtime>(options.runtime, RUNTIMES, '--runtime'),
+        cron: options.cron,
+        timezone: options.tz,
+        every: options.every,
+        at: options.at,
+        target: oneOf<Target>(options.target, TARGETS, '--target'),
+        overlap: oneOf<OverlapPolicy>(options.overlap, OVERLAP_POLICIES, '--overlap'),
+        catchUp: oneOf<CatchUpPolicy>(options.catchUp, CATCH_UP_POLICIES, '--catch-up'),
+        maxRuns: wholeNumber(options.maxRuns, '--max-runs', 1),
+        timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
+        ...(options.env.length === 0 ? {} : { env: parseEnvPairs(options.env, process.env) }),
+        cwd: options.cwd === undefined ? undefined : resolve(options.cwd),
+        description: options.description,
+        status: options.draft ? 'draft' : undefined,
+      };
+      for (const key of Object.keys(params) as (keyof CreateEventParams)[]) if (params[key] === undefined) delete params[key];
+      const client = await context().client();
+      const { event } = await client.request(CreateEventRequest, params);
+      client.close();
+      if (options.json) printJson(event);
+      else process.stdout.write(`${event.id} ${event.name}: ${event.scheduleText}${event.nextRuns[0] ? `, next ${event.nextRuns[0]}` : ''}\n`);
+    });
+
+  events
+    .command('list')
+    .description('list events')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => {
+      const client = await context().client();
+      const { events: list } = await client.request(ListEventsRequest, {});
+      client.close();
+      if (options.json) printJson({ events: list });
+      else if (list.length === 0) process.stdout.write('No events yet. Save one with `cronium events create NAME --file PATH --cron EXPR`.\n');
+      else process.stdout.write(`${table(EVENT_COLUMNS, list.map(eventRow))}\n`);
+    });
+
+  events
+    .command('show')
+    .description('show an event: settings, next runs, recent slots with their delay')
+    .argument('<event>', 'name or id')
+    .option('--json', 'print one JSON document')
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const client = await context().client();
+      const { event } = await client.request(GetEventRequest, { event: ref });
+      client.close();
+      if (options.json) printJson(event);
+      else process.stdout.write(describe(event));
+    });
+
+  events
+    .command('history')
+    .description("an event's jobs, newest first")
+    .argument('<event>', 'name or id')
+    .option('--limit <n>', 'how many (default 20, at most 1000)', '20')
+    .option('--json', 'print one JSON document')
+    .action(async (ref: string, options: { limit: string; json?: boolean }) => {
+      const limit = wholeNumber(options.limit, '--limit', 1) as number;
+      const client = await context().client();
+      const { jobs } = await client.request(EventHistoryRequest, { event: ref, limit: Math.min(limit, 1000) });
+      client.close();
+      if (options.json) printJson({ jobs });
+      else if (jobs.length === 0) process.stdout.write('No runs yet.\n');
+      else process.stdout.write(`${table(JOB_COLUMNS, jobs.map(jobRow))}\n`);
+    });
+
+  events
+    .command('run')
+    .description('run an event now, whatever its schedule')
+    .argument('<event>', 'name or id')
+    .option('--json', 'print one JSON document')
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const client = await context().client();
+      const { job } = await client.request(RunEventRequest, { event: ref });
+      client.close();
+      if (options.json) printJson(job);
+      else process.stdout.write(`${job.id} ${job.status}\n`);
+    });
+
+  const simple = [
+    ['pause', PauseEventRequest, 'stop scheduling an event (it can still be run by hand)'],
+    ['resume', ResumeEventRequest, 'schedule a paused or draft event again, from now'],
+    ['reset', ResetEventRequest, 'set the run count back to 0 (resumes an event paused by --max-runs)'],
+  ] as const;
+  for (const [verb, request, description] of simple) {
+    events
+      .command(verb)
+      .description(description)
+      .argument('<event>', 'name or id')
+      .option('--json', 'print one JSON document')
+      .action(async (ref: string, options: { json?: boolean }) => {
+        const client = await context().client();
+        const { event } = await client.request(request, { event: ref });
+        client.close();
+        if (options.json) printJson(event);
+        else process.stdout.write(`${event.name} ${event.status}${event.nextRuns[0] ? `, next ${event.nextRuns[0]}` : ''}\n`);
+      });
+  }
+
+  events
+    .command('delete')
+    .description('delete an event (its jobs and their logs stay)')
+    .argument('<event>', 'name or id')
+    .action(async (ref: string) => {
+      const client = await context().client();
+      await client.request(DeleteEventRequest, { event: ref });
+      client.close();
+      process.stdout.write(`deleted ${ref}\n`);
+    });
+}

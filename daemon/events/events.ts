@@ -1,0 +1,324 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CroniumError } from '../errors';
+import { detectRuntime } from '../executors/runtimes';
+import type { JobRequest } from '../queue/jobRequest';
+import type { JobQueue } from '../queue/jobQueue';
+import type { Runtime, Target } from '../protocol/dto';
+import { ErrorCodes } from '../protocol/errors';
+import type { CreateEventParams, EventDto, ScheduleDto, SlotDto, UpdateEventParams } from '../protocol/events';
+import { describeSchedule, nextSlots, parseSchedule, ScheduleError, type Schedule, type ScheduleInput } from '../scheduler/schedule';
+import type { SecretBox } from '../secrets/secretBox';
+import type { EventRecord, EventStore, SlotRecord } from '../store/eventStore';
+import type { JobRecord } from '../store/jobStore';
+
+/** Missed slots are caught up within this window by default (policy `latest` or `all`). */
+export const DEFAULT_CATCH_UP_WINDOW_MS = 24 * 60 * 60 * 1000;
+const SLOTS_SHOWN = 20;
+const NEXT_RUNS_SHOWN = 5;
+
+export function eventNotFound(ref: string): CroniumError {
+  return new CroniumError(ErrorCodes.EventNotFound, 'event_not_found', `No event ${ref}`, { event: ref });
+}
+
+/** A field of the request that cannot be taken: an `invalid_params` error naming it, as zod's are. */
+export function invalidField(method: string, field: string, message: string): CroniumError {
+  return new CroniumError(ErrorCodes.InvalidParams, 'invalid_params', `Invalid params for ${method}: ${field}: ${message}`, {
+    issues: [{ path: field, message }],
+  });
+}
+
+function newEventId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let id = 'evt_';
+  for (const b of randomBytes(12)) id += alphabet[b % alphabet.length];
+  return id;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export interface EventsDeps {
+  store: EventStore;
+  queue: JobQueue;
+  secrets: SecretBox;
+  now: () => number;
+  /** The event was created, changed or deleted: the scheduler re-arms, watchers hear of it. */
+  changed: (id: string) => void;
+}
+
+/**
+ * Saved scripts and their settings: create, change, delete, run. What an event runs is decided here
+ * (its script, or its file read now), so the scheduler, a manual run and a chained action make the
+ * same job request.
+ */
+export class Events {
+  constructor(private readonly deps: EventsDeps) {}
+
+  list(): EventRecord[] {
+    return this.deps.store.list();
+  }
+
+  /** The event's latest jobs, newest first. */
+  jobIds(eventId: string, limit: number): string[] {
+    return this.deps.store.jobIds(eventId, limit);
+  }
+
+  find(ref: string): EventRecord {
+    const event = this.deps.store.find(ref);
+    if (event === undefined) throw eventNotFound(ref);
+    return event;
+  }
+
+  create(params: CreateEventParams): EventRecord {
+    const method = 'events/create';
+    if (this.deps.store.find(params.name) !== undefined) {
+      throw new CroniumError(ErrorCodes.EventExists, 'event_exists', `An event named ${params.name} exists already`, { event: params.name });
+    }
+    if ((params.script === undefined) === (params.file === undefined)) {
+      throw invalidField(method, 'script', 'give either the script or a file (one of script, file)');
+    }
+    const now = this.deps.now();
+    const type = this.runtimeOf(method, params.runtime, params.script, params.file);
+    const schedule = this.schedule(method, params, now);
+    const env = params.env ?? {};
+    const event: EventRecord = {
+      id: newEventId(),
+      name: params.name,
+      description: params.description ?? '',
+      tags: params.tags ?? [],
+      type,
+      script: params.script ?? null,
+      file: params.file ?? null,
+      http: null,
+      target: params.target ?? 'auto',
+      targetOptions: {},
+      envSealed: Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
+      envKeys: Object.keys(env).sort(),
+      cwd: params.cwd ?? null,
+      timeoutMs: params.timeoutMs ?? null,
+      retries: null,
+      status: params.status ?? 'active',
+      maxRuns: params.maxRuns ?? null,
+      runCount: 0,
+      overlap: params.overlap ?? 'allow',
+      catchUp: params.catchUp ?? 'latest',
+      catchUpWindowMs: params.catchUpWindowMs ?? DEFAULT_CATCH_UP_WINDOW_MS,
+      schedule,
+      // Slots before the event existed are none of its business.
+      decidedThrough: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.deps.store.insert(event);
+    this.deps.changed(event.id);
+    return event;
+  }
+
+  update(params: UpdateEventParams): EventRecord {
+    const method = 'events/update';
+    const old = this.find(params.event);
+    const now = this.deps.now();
+    if (params.name !== undefined && params.name !== old.name && this.deps.store.find(params.name) !== undefined) {
+      throw new CroniumError(ErrorCodes.EventExists, 'event_exists', `An event named ${params.name} exists already`, { event: params.name });
+    }
+    if (params.script !== undefined && params.file !== undefined) throw invalidField(method, 'script', 'give the script or a file, not both');
+    const script = params.file !== undefined ? null : (params.script ?? old.script);
+    const file = params.script !== undefined ? null : (params.file ?? old.file);
+    const scheduleGiven = params.cron !== undefined || params.every !== undefined || params.at !== undefined;
+    if (params.manual && scheduleGiven) throw invalidField(method, 'manual', 'a manual event has no cron, every or at');
+    const schedule: Schedule = params.manual ? { kind: 'manual' } : scheduleGiven ? this.schedule(method, params, now) : (old.schedule as Schedule);
+    const type =
+      params.runtime !== undefined || params.script !== undefined || params.file !== undefined
+        ? this.runtimeOf(method, params.runtime ?? (old.type === 'http' ? undefined : old.type), script ?? undefined, file ?? undefined)
+        : old.type;
+    const env = params.env;
+    const event: EventRecord = {
+      ...old,
+      name: params.name ?? old.name,
+      description: params.description ?? old.description,
+      tags: params.tags ?? old.tags,
+      type,
+      script,
+      file,
+      target: params.target ?? old.target,
+      envSealed: env === undefined ? old.envSealed : Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
+      envKeys: env === undefined ? old.envKeys : Object.keys(env).sort(),
+      cwd: params.cwd ?? old.cwd,
+      timeoutMs: params.timeoutMs ?? old.timeoutMs,
+      status: params.status ?? old.status,
+      maxRuns: params.maxRuns ?? old.maxRuns,
+      overlap: params.overlap ?? old.overlap,
+      catchUp: params.catchUp ?? old.catchUp,
+      catchUpWindowMs: params.catchUpWindowMs ?? old.catchUpWindowMs,
+      schedule,
+      // A new schedule starts from now: slots of the old one are not caught up under the new one.
+      decidedThrough: scheduleGiven || params.manual ? now : old.decidedThrough,
+      updatedAt: now,
+    };
+    this.deps.store.update(event);
+    this.deps.changed(event.id);
+    return event;
+  }
+
+  delete(ref: string): void {
+    const event = this.find(ref);
+    this.deps.store.delete(event.id);
+    this.deps.changed(event.id);
+  }
+
+  /** Stops scheduling it; a manual run still works. */
+  pause(ref: string): EventRecord {
+    return this.setStatus(this.find(ref), 'paused');
+  }
+
+  /** Schedules it again from now: the slots it missed while paused are not run. */
+  resume(ref: string): EventRecord {
+    const event = this.find(ref);
+    return this.setStatus(event, 'active', event.status === 'active' ? event.decidedThrough : this.deps.now());
+  }
+
+  /** The run count back to 0; an event that max runs paused is active again. */
+  reset(ref: string): EventRecord {
+    const event = this.find(ref);
+    const reached = event.status === 'paused' && event.maxRuns !== null && event.runCount >= event.maxRuns;
+    const next: EventRecord = {
+      ...event,
+      runCount: 0,
+      status: reached ? 'active' : event.status,
+      decidedThrough: reached ? this.deps.now() : event.decidedThrough,
+      updatedAt: this.deps.now(),
+    };
+    this.deps.store.update(next);
+    this.deps.changed(event.id);
+    return next;
+  }
+
+  /** Runs it now, whatever its schedule and status. */
+  async run(ref: string): Promise<JobRecord> {
+    const event = this.find(ref);
+    return this.deps.queue.submit(this.request(event, 'manual', null));
+  }
+
+  /**
+   * The job request of one run of `event`: its script, or its file as it is now. Throws when the file
+   * cannot be read (the scheduler records the slot failed with that message).
+   */
+  request(event: EventRecord, source: JobRequest['source'], triggeredAt: number | null, extraEnv: Record<string, string> = {}): JobRequest {
+    if (event.type === 'http') throw new Error(`Event ${event.name} is an HTTP request, which this daemon does not run yet`);
+    let script = event.script ?? '';
+    if (event.file !== null) {
+      try {
+        script = readFileSync(event.file, 'utf8');
+      } catch (e) {
+        throw new CroniumError(ErrorCodes.InvalidParams, 'invalid_params', `Cannot read ${event.file}, the script of event ${event.name}: ${(e as Error).message}`);
+      }
+    }
+    const own = event.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(event.envSealed)) as Record<string, string>);
+    return {
+      source,
+      script,
+      scriptName: event.file === null ? null : basename(event.file),
+      runtime: event.type,
+      target: event.target as Target,
+      targetOptions: event.targetOptions,
+      name: event.name,
+      env: { ...own, ...extraEnv },
+      cwd: event.cwd,
+      timeoutMs: event.timeoutMs,
+      input: undefined,
+      eventId: event.id,
+      workflowRunId: null,
+      workflowStepId: null,
+      attempt: 1,
+      triggeredAt,
+      terminal: null,
+    };
+  }
+
+  dto(event: EventRecord, withSlots = false): EventDto {
+    const schedule = event.schedule as Schedule;
+    const now = this.deps.now();
+    return {
+      id: event.id,
+      name: event.name,
+      description: event.description,
+      tags: event.tags,
+      type: event.type,
+      script: event.script,
+      file: event.file,
+      target: event.target as Target,
+      status: event.status,
+      schedule: scheduleDto(schedule),
+      scheduleText: describeSchedule(schedule),
+      nextRuns: event.status === 'active' ? nextSlots(schedule, Math.max(now, event.decidedThrough ?? now), NEXT_RUNS_SHOWN).map(iso) : [],
+      overlap: event.overlap,
+      catchUp: event.catchUp,
+      catchUpWindowMs: event.catchUpWindowMs,
+      maxRuns: event.maxRuns,
+      runCount: event.runCount,
+      timeoutMs: event.timeoutMs,
+      envKeys: event.envKeys,
+      cwd: event.cwd,
+      slots: withSlots ? this.deps.store.recentSlots(event.id, SLOTS_SHOWN).map(slotDto) : [],
+      createdAt: iso(event.createdAt),
+      updatedAt: iso(event.updatedAt),
+    };
+  }
+
+  private setStatus(event: EventRecord, status: EventRecord['status'], decidedThrough = event.decidedThrough): EventRecord {
+    const next = { ...event, status, decidedThrough, updatedAt: this.deps.now() };
+    this.deps.store.update(next);
+    this.deps.changed(event.id);
+    return next;
+  }
+
+  private runtimeOf(method: string, explicit: Runtime | undefined, script: string | undefined, file: string | undefined): Runtime {
+    let content = script ?? '';
+    if (file !== undefined) {
+      try {
+        content = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw invalidField(method, 'file', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    const runtime = detectRuntime({ explicit, fileName: file, content });
+    if (runtime === undefined) throw invalidField(method, 'runtime', 'cannot tell from the file name or the first line: give one of bash, python, node');
+    return runtime;
+  }
+
+  private schedule(method: string, params: ScheduleInput, now: number): Schedule {
+    try {
+      return parseSchedule({ cron: params.cron, timezone: params.timezone, every: params.every, at: params.at }, now);
+    } catch (e) {
+      if (e instanceof ScheduleError) throw invalidField(method, e.field, e.message.replace(new RegExp(`^${e.field}: `), ''));
+      throw e;
+    }
+  }
+}
+
+function scheduleDto(schedule: Schedule): ScheduleDto {
+  switch (schedule.kind) {
+    case 'manual':
+      return { kind: 'manual' };
+    case 'cron':
+      return { kind: 'cron', expression: schedule.expression, timezone: schedule.timezone };
+    case 'every':
+      return { kind: 'every', everyMs: schedule.everyMs, anchor: iso(schedule.anchorMs) };
+    case 'at':
+      return { kind: 'at', at: iso(schedule.atMs) };
+  }
+}
+
+function slotDto(slot: SlotRecord): SlotDto {
+  const fired = slot.decision === 'fired' || slot.decision === 'firing';
+  return {
+    scheduledFor: iso(slot.scheduledFor),
+    firedAt: fired ? iso(slot.decidedAt) : null,
+    delayMs: fired ? slot.decidedAt - slot.scheduledFor : null,
+    jobId: slot.jobId,
+    outcome: slot.decision === 'fired' ? (slot.jobStatus ?? 'fired') : slot.decision,
+    reason: slot.reason,
+    catchUp: slot.catchUp,
+  };
+}

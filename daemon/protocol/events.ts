@@ -1,0 +1,121 @@
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { JobDto, Runtime, Target } from './dto';
+import type { ErrorData } from './errors';
+
+export const EVENT_STATUSES = ['active', 'paused', 'draft', 'archived'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+export const OVERLAP_POLICIES = ['allow', 'skip', 'queue', 'replace'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+export const CATCH_UP_POLICIES = ['none', 'latest', 'all'] as const;
+export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
+
+/** How an event is scheduled, as the daemon normalized it. Times are ISO 8601. */
+export type ScheduleDto =
+  | { kind: 'manual' }
+  | { kind: 'cron'; expression: string; timezone: string }
+  | { kind: 'every'; everyMs: number; anchor: string }
+  | { kind: 'at'; at: string };
+
+/** One slot of a schedule in the ledger: when it was due, when it fired, what came of it. */
+export interface SlotDto {
+  scheduledFor: string;
+  firedAt: string | null;
+  /** Milliseconds between the slot and its firing (null when it did not fire). */
+  delayMs: number | null;
+  jobId: string | null;
+  /** `skipped`, `failed` (the job could not be made), `firing`, or the status of the slot's job. */
+  outcome: string;
+  /** Why it was skipped, late or failed, in words. */
+  reason: string | null;
+  catchUp: boolean;
+}
+
+export interface EventDto {
+  id: string;
+  name: string;
+  description: string;
+  tags: string[];
+  type: Runtime | 'http';
+  /** The script, when it is stored with the event. */
+  script: string | null;
+  /** A file read at each run, when the event runs one. */
+  file: string | null;
+  target: Target;
+  status: EventStatus;
+  schedule: ScheduleDto;
+  /** The schedule in words: `cron 0 9 * * 1-5 (Europe/Berlin)`, `every 7m`, `manual`. */
+  scheduleText: string;
+  /** The next fire times (up to 5; none when the event is not active). */
+  nextRuns: string[];
+  overlap: OverlapPolicy;
+  catchUp: CatchUpPolicy;
+  catchUpWindowMs: number;
+  maxRuns: number | null;
+  runCount: number;
+  timeoutMs: number | null;
+  envKeys: string[];
+  cwd: string | null;
+  /** The latest slots, newest first (only in answers about one event). */
+  slots: SlotDto[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Params of {@link CreateEventRequest}. One of `script` and `file`; at most one of `cron`, `every`, `at`. */
+export interface CreateEventParams {
+  name: string;
+  description?: string;
+  tags?: string[];
+  /** The runtime; default from the file's name or the script's first line. */
+  runtime?: Runtime;
+  script?: string;
+  /** An absolute path, read at each run. */
+  file?: string;
+  /** Cron, 5 fields or 6 with seconds first; in `timezone` (default the daemon's zone). */
+  cron?: string;
+  timezone?: string;
+  /** A true interval from now: `7m`, `90s`, `1h30m`. */
+  every?: string;
+  /** Once, at an ISO 8601 date-time. */
+  at?: string;
+  target?: Target;
+  overlap?: OverlapPolicy;
+  catchUp?: CatchUpPolicy;
+  catchUpWindowMs?: number;
+  maxRuns?: number;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** `draft` to save it without scheduling it; default `active`. */
+  status?: 'active' | 'draft';
+}
+
+/** Params of {@link UpdateEventRequest}: the event, and the fields to change. */
+export interface UpdateEventParams extends Partial<Omit<CreateEventParams, 'status'>> {
+  event: string;
+  /** Drop the schedule: the event runs only when asked. */
+  manual?: boolean;
+  status?: EventStatus;
+}
+
+/** An event by id or by name. */
+export interface EventRefParams {
+  event: string;
+}
+
+export const CreateEventRequest = new RequestType<CreateEventParams, { event: EventDto }, ErrorData>('events/create');
+export const ListEventsRequest = new RequestType<Record<string, never>, { events: EventDto[] }, ErrorData>('events/list');
+export const GetEventRequest = new RequestType<EventRefParams, { event: EventDto }, ErrorData>('events/get');
+export const UpdateEventRequest = new RequestType<UpdateEventParams, { event: EventDto }, ErrorData>('events/update');
+export const DeleteEventRequest = new RequestType<EventRefParams, { deleted: true }, ErrorData>('events/delete');
+/** Runs the event now, whatever its schedule (a paused event too). */
+export const RunEventRequest = new RequestType<EventRefParams, { job: JobDto }, ErrorData>('events/run');
+export const PauseEventRequest = new RequestType<EventRefParams, { event: EventDto }, ErrorData>('events/pause');
+/** Makes a paused or draft event active; slots missed while it was paused are not run. */
+export const ResumeEventRequest = new RequestType<EventRefParams, { event: EventDto }, ErrorData>('events/resume');
+/** Sets the run count back to 0 (and resumes an event that max runs paused). */
+export const ResetEventRequest = new RequestType<EventRefParams, { event: EventDto }, ErrorData>('events/reset');
+export const EventHistoryRequest = new RequestType<EventRefParams & { limit?: number }, { jobs: JobDto[] }, ErrorData>('events/history');
+
+/** An event was created, changed or deleted (`deleted` true). Sent to connections that watch jobs. */
+export const EventChangedNotification = new NotificationType<{ event: EventDto; deleted?: boolean }>('events/didChange');

@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ResponseError } from 'vscode-jsonrpc';
+import type { DaemonClient } from '../../daemon/client/daemonClient';
+import type { ErrorData } from '../../daemon/protocol/errors';
+import {
+  CreateEventRequest,
+  GetEventRequest,
+  ListEventsRequest,
+  ResetEventRequest,
+  RunEventRequest,
+  type CreateEventParams,
+  type EventDto,
+} from '../../daemon/protocol/events';
+import { DaemonProcess, getJob } from '../helpers/daemonProcess';
+import { makeTempHome, removeHome } from '../helpers/tempHome';
+import { waitFor } from '../helpers/wait';
+
+interface LedgerRow {
+  scheduled_for: number;
+  decision: string;
+  job_id: string | null;
+  catch_up: number;
+  reason: string | null;
+}
+
+/** The event's slot ledger and jobs, read from the database as the daemon left it. */
+function ledger(home: string, eventId: string): { slots: LedgerRow[]; jobs: { id: string; triggered_at: number | null; source: string }[] } {
+  const db = new Database(join(home, 'cronium.db'), { readonly: true, fileMustExist: true });
+  try {
+    return {
+      slots: db.prepare<[string], LedgerRow>('SELECT * FROM event_slots WHERE event_id = ? ORDER BY scheduled_for').all(eventId),
+      jobs: db
+        .prepare<[string], { id: string; triggered_at: number | null; source: string }>(
+          'SELECT id, triggered_at, source FROM jobs WHERE event_id = ? ORDER BY rowid',
+        )
+        .all(eventId),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** No slot fired twice: one ledger row per slot (the key), and at most one scheduled job per slot time. */
+function assertEachSlotOnce(home: string, eventId: string): void {
+  const { slots, jobs } = ledger(home, eventId);
+  const scheduled = jobs.filter((j) => j.source === 'schedule');
+  const times = scheduled.map((j) => j.triggered_at);
+  assert.equal(new Set(times).size, times.length, `a slot made two jobs: ${JSON.stringify(times)}`);
+  const fired = slots.filter((s) => s.decision === 'fired');
+  assert.deepEqual(
+    fired.map((s) => s.job_id).sort(),
+    scheduled.map((j) => j.id).sort(),
+    'the ledger names every scheduled job, and each once',
+  );
+  for (const slot of fired) assert.ok(times.includes(slot.scheduled_for), `slot ${slot.scheduled_for} has its job`);
+}
+
+async function refusal(promise: Promise<unknown>): Promise<ResponseError<ErrorData>> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof ResponseError) return e as ResponseError<ErrorData>;
+    throw e;
+  }
+  assert.fail('the request was accepted');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('events and the scheduler (real daemon, real SQLite)', function () {
+  this.timeout(120_000);
+  let home: string;
+  let daemon: DaemonProcess;
+  let client: DaemonClient;
+
+  const create = async (params: Partial<CreateEventParams> & { name: string }): Promise<EventDto> =>
+    (await client.request(CreateEventRequest, { script: 'echo "slot $CRONIUM_SCHEDULED_TIME"\n', runtime: 'bash', target: 'local', ...params })).event;
+  const show = async (ref: string): Promise<EventDto> => (await client.request(GetEventRequest, { event: ref })).event;
+  const restart = async (env: NodeJS.ProcessEnv = {}): Promise<void> => {
+    daemon = await DaemonProcess.start(home, env);
+    client = await daemon.connect();
+  };
+
+  beforeEach(async () => {
+    home = makeTempHome();
+    await restart();
+  });
+  afterEach(async () => {
+    client?.close();
+    if (daemon?.running) await daemon.stop();
+    removeHome(home);
+  });
+
+  it('refuses a bad schedule or script with an error naming the field, and stores nothing', async () => {
+    const cases: [Partial<CreateEventParams>, string, RegExp][] = [
+      [{ cron: '61 * * * *' }, 'cron', /not a valid cron expression/],
+      [{ cron: 'every day' }, 'cron', /not a valid cron expression/],
+      [{ cron: '* * * * *', timezone: 'Mars/Olympus' }, 'timezone', /not a known IANA time zone/],
+      [{ every: '0s' }, 'every', /at least 1 s/],
+      [{ every: '-5m' }, 'every', /./],
+      [{ at: '2020-01-01T00:00:00Z' }, 'at', /in the past/],
+      [{ cron: '* * * * *', every: '1m' }, 'schedule', /./],
+      [{ script: undefined, file: '/nonexistent/script.sh' }, 'file', /cannot read/],
+    ];
+    for (const [params, field, message] of cases) {
+      const e = await refusal(create({ name: `bad-${field}`, ...params }));
+      assert.equal(e.data?.kind, 'invalid_params', JSON.stringify(params));
+      assert.deepEqual(e.data?.issues?.map((i) => i.path), [field], `${JSON.stringify(params)}: ${e.message}`);
+      assert.match(e.message, message);
+      assert.match(e.message, new RegExp(`${field}: `), 'the message names the field');
+    }
+    assert.deepEqual((await client.request(ListEventsRequest, {})).events, [], 'nothing was stored');
+    await create({ name: 'taken' });
+    assert.equal((await refusal(create({ name: 'taken' }))).data?.kind, 'event_exists');
+  });
+
+  it('fires an every-second event once per slot, with the slot time, and shows the slots with their delay', async () => {
+    const event = await create({ name: 'tick', every: '1s' });
+    assert.equal(event.nextRuns.length, 5);
+    assert.equal(Date.parse(event.nextRuns[1]) - Date.parse(event.nextRuns[0]), 1000, 'a true interval');
+    await waitFor('four slots to fire', async () => (await show('tick')).slots.filter((s) => s.outcome === 'succeeded').length >= 4, 15_000);
+    const shown = await show(event.id);
+    for (const slot of shown.slots.filter((s) => s.jobId !== null)) {
+      assert.ok(slot.delayMs !== null && slot.delayMs >= 0 && slot.delayMs < 1000, `delay ${slot.delayMs} ms`);
+      const job = await getJob(client, slot.jobId as string);
+      assert.equal(job.eventId, event.id);
+      assert.equal(job.source, 'schedule');
+    }
+    assertEachSlotOnce(home, event.id);
+  });
+
+  it('after a stop across due slots, fires each slot exactly once and catches up by the policy', async () => {
+    const latest = await create({ name: 'latest', every: '1s', catchUp: 'latest' });
+    const none = await create({ name: 'none', every: '1s', catchUp: 'none' });
+    const all = await create({ name: 'all', every: '1s', catchUp: 'all' });
+    await sleep(2500);
+    client.close();
+    await daemon.stop();
+    await sleep(3500); // three or four slots of each event pass while no daemon runs
+    await restart();
+    await waitFor('the catch-up to be decided', () => ledger(home, all.id).slots.every((s) => s.decision !== 'firing'));
+    await sleep(300);
+    // The slots the catch-up decided are those that say they were missed.
+    const missed = (rows: LedgerRow[]) => rows.filter((r) => /missed: the daemon was not running/.test(r.reason ?? ''));
+
+    const l = missed(ledger(home, latest.id).slots);
+    assert.ok(l.length >= 3, `slots missed by latest: ${l.length}`);
+    assert.deepEqual(
+      l.map((s) => s.decision),
+      [...l.slice(0, -1).map(() => 'skipped'), 'fired'],
+      'latest: the newest missed slot runs, the others are skipped',
+    );
+    assert.equal(l[l.length - 1].catch_up, 1);
+
+    const n = missed(ledger(home, none.id).slots);
+    assert.ok(n.length >= 3 && n.every((s) => s.decision === 'skipped'), `none: ${JSON.stringify(n)}`);
+    const a = missed(ledger(home, all.id).slots);
+    assert.ok(a.length >= 3 && a.every((s) => s.decision === 'fired' && s.catch_up === 1), `all: ${JSON.stringify(a)}`);
+
+    const catchUpJob = await getJob(client, l[l.length - 1].job_id as string);
+    assert.equal(catchUpJob.eventId, latest.id);
+    for (const e of [latest, none, all]) assertEachSlotOnce(home, e.id);
+  });
+
+  it('never fires a slot twice when the daemon is killed -9 at random moments, round after round', async () => {
+    const event = await create({ name: 'killed', every: '1s', catchUp: 'all' });
+    for (let round = 0; round < 6; round++) {
+      await sleep(700 + Math.floor(Math.random() * 1300));
+      client.close();
+      await daemon.kill9();
+      await restart();
+    }
+    await sleep(1500);
+    const { slots } = ledger(home, event.id);
+    assert.ok(slots.filter((s) => s.decision === 'fired').length >= 6, `${slots.length} slots`);
+    assertEachSlotOnce(home, event.id);
+  });
+
+  it('records slots missed while the daemon process was stopped (SIGSTOP) with the reason', async () => {
+    const event = await create({ name: 'stopped', every: '1s', catchUp: 'none' });
+    await sleep(1200);
+    process.kill(daemon.pid, 'SIGSTOP');
+    await sleep(LATE_MS + 3000);
+    process.kill(daemon.pid, 'SIGCONT');
+    await waitFor('the missed slots to be recorded', () => ledger(home, event.id).slots.some((s) => s.decision === 'skipped'), 10_000);
+    const skipped = ledger(home, event.id).slots.filter((s) => s.decision === 'skipped');
+    assert.ok(skipped.length >= 10, `${skipped.length} skipped`);
+    assert.match(skipped[0].reason ?? '', /the daemon was stopped or too busy/);
+    await waitFor('slots to fire again', async () => {
+      const s = ledger(home, event.id).slots;
+      return s[s.length - 1].decision === 'fired' && s[s.length - 1].scheduled_for > Date.now() - 3000;
+    });
+    assertEachSlotOnce(home, event.id);
+  });
+
+  it('overlap skip: a slow job on a fast schedule skips the slots while it runs, and says why', async () => {
+    const event = await create({ name: 'slow', every: '1s', overlap: 'skip', script: 'sleep 2.5\n' });
+    await waitFor('a skipped slot', () => ledger(home, event.id).slots.some((s) => s.decision === 'skipped'), 10_000);
+    const { slots } = ledger(home, event.id);
+    assert.match(slots.find((s) => s.decision === 'skipped')?.reason ?? '', /overlap/);
+    assert.ok(slots.filter((s) => s.decision === 'fired').length >= 1);
+    assertEachSlotOnce(home, event.id);
+  });
+
+  it('overlap queue: one run waits for the previous and starts when it ends; runs never overlap', async () => {
+    const event = await create({ name: 'queued', every: '1s', overlap: 'queue', script: 'sleep 1.6\n' });
+    await waitFor('a run that waited', () => ledger(home, event.id).slots.filter((s) => /waited for the previous run/.test(s.reason ?? '') && s.decision === 'fired').length >= 2, 15_000);
+    const { slots } = ledger(home, event.id);
+    assert.ok(slots.some((s) => s.decision === 'skipped' && /already waiting/.test(s.reason ?? '')), 'a third run was not queued behind the waiting one');
+    const jobs = await Promise.all(slots.filter((s) => s.job_id !== null).map((s) => getJob(client, s.job_id as string)));
+    const ended = jobs.filter((j) => j.startedAt !== null && j.finishedAt !== null).sort((a, b) => Date.parse(a.startedAt as string) - Date.parse(b.startedAt as string));
+    for (let i = 1; i < ended.length; i++) {
+      assert.ok(Date.parse(ended[i].startedAt as string) >= Date.parse(ended[i - 1].finishedAt as string), `${ended[i].id} started before ${ended[i - 1].id} ended`);
+    }
+    assertEachSlotOnce(home, event.id);
+  });
+
+  it('overlap replace: a new slot cancels the run still going', async () => {
+    const event = await create({ name: 'replaced', every: '2s', overlap: 'replace', script: 'sleep 30\n' });
+    await waitFor('a run to be replaced', async () => {
+      const ids = ledger(home, event.id).jobs.map((j) => j.id);
+      const jobs = await Promise.all(ids.map((id) => getJob(client, id)));
+      return jobs.some((j) => j.status === 'cancelled') && jobs.some((j) => j.status === 'running');
+    }, 15_000);
+    const jobs = await Promise.all(ledger(home, event.id).jobs.map((j) => getJob(client, j.id)));
+    assert.ok(jobs.filter((j) => j.status === 'running').length <= 1, jobs.map((j) => j.status).join(', '));
+  });
+
+  it('max runs pauses the event; reset makes it active again; a manual run works meanwhile', async () => {
+    const event = await create({ name: 'twice', every: '1s', maxRuns: 2 });
+    await waitFor('the event to pause', async () => (await show('twice')).status === 'paused', 10_000);
+    await sleep(1500);
+    const paused = await show('twice');
+    assert.equal(paused.runCount, 2);
+    assert.equal(ledger(home, event.id).slots.filter((s) => s.decision === 'fired').length, 2, 'no slot fired once paused');
+    assert.deepEqual(paused.nextRuns, []);
+    const manual = (await client.request(RunEventRequest, { event: 'twice' })).job;
+    assert.equal(manual.eventId, event.id);
+    const reset = (await client.request(ResetEventRequest, { event: 'twice' })).event;
+    assert.equal(reset.status, 'active');
+    assert.equal(reset.runCount, 0);
+    await waitFor('it to fire again', () => ledger(home, event.id).slots.filter((s) => s.decision === 'fired').length === 4, 10_000);
+  });
+
+  it('runs a file event with the file as it is at each run', async () => {
+    const file = join(home, 'job.sh');
+    writeFileSync(file, '#!/bin/bash\necho first\n');
+    chmodSync(file, 0o755);
+    const event = await create({ name: 'file', script: undefined, runtime: undefined, file });
+    assert.equal(event.type, 'bash');
+    const first = (await client.request(RunEventRequest, { event: 'file' })).job;
+    writeFileSync(file, '#!/bin/bash\necho second\n');
+    const second = (await client.request(RunEventRequest, { event: 'file' })).job;
+    const db = new Database(join(home, 'cronium.db'), { readonly: true });
+    const script = (id: string) => (db.prepare('SELECT script FROM jobs WHERE id = ?').get(id) as { script: string }).script;
+    assert.match(script(first.id), /first/);
+    assert.match(script(second.id), /second/);
+    db.close();
+  });
+});
+
+/** Slots later than this count as missed (scheduler.ts LATE_AFTER_MS). */
+const LATE_MS = 10_000;
