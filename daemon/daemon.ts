@@ -35,7 +35,10 @@ import { RetentionStore } from './store/retentionStore';
 import { SettingsStore } from './store/settingsStore';
 import { TurnTransaction } from './store/turnTransaction';
 import { EventStore } from './store/eventStore';
+import { EventActions } from './events/actions';
 import { Events } from './events/events';
+import { Mailer } from './events/notifiers';
+import { ActionStore } from './store/actionStore';
 import { Scheduler } from './scheduler/scheduler';
 import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
@@ -198,6 +201,18 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   bus.on('job:finished', ({ job }) => {
     if (job.eventId !== null) scheduler.jobEnded(job.eventId);
   });
+  const actions = new EventActions({
+    store: new ActionStore(db, join),
+    events,
+    queue,
+    variables,
+    secrets,
+    redactor,
+    mailer: Mailer.fromEnv(),
+    logger,
+    now: Date.now,
+  });
+  bus.on('job:finished', ({ job, executions }) => actions.jobFinished(job, executions));
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;
@@ -235,6 +250,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     events,
+    actions,
     eventDto: (id) => {
       const event = eventStore.get(id);
       return event === undefined ? undefined : events.dto(event);
@@ -263,6 +279,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       retention.stop();
       scheduler.stop();
       await queue.shutdown();
+      await actions.drain(); // the ends of the jobs just stopped may have started some
       spawner?.close(); // after the jobs: their exit statuses come through it
       await registry.close().catch((e: unknown) => logger.warn(`closing executors: ${coerceError(e).message}`));
       await server.close();

@@ -15,6 +15,21 @@ import { JobTerminals } from './jobs/jobTerminal';
 import { ScriptRunner } from './jobs/runScript';
 import { createStatusBar } from './statusBar';
 import { VariableItem, VariablesModel } from './variables/variablesTree';
+import type { DaemonClient } from '../daemon/client/daemonClient';
+import {
+  CATCH_UP_POLICIES,
+  EventHistoryRequest,
+  OVERLAP_POLICIES,
+  PauseEventRequest,
+  ResumeEventRequest,
+  RunEventRequest,
+  UpdateEventRequest,
+  type EventDto,
+  type UpdateEventParams,
+} from '../daemon/protocol/events';
+import { createEventFromFile, createScheduleOnly, type EventPreset } from './events/createEvent';
+import { EventCodeLens } from './events/eventCodeLens';
+import { EventItem, EventsModel } from './events/eventsTree';
 
 /** What `activate` returns: used by the integration tests inside the extension host. */
 export interface CroniumApi {
@@ -22,10 +37,11 @@ export interface CroniumApi {
   activationMs: number;
   daemon: DaemonConnection;
   jobs: JobsModel;
+  events: EventsModel;
 }
 
 /** Placeholder views the next issues fill; the welcome text (package.json viewsWelcome) says what they will hold. */
-const PLACEHOLDER_VIEWS = ['cronium.events', 'cronium.workflows', 'cronium.servers'];
+const PLACEHOLDER_VIEWS = ['cronium.workflows', 'cronium.servers'];
 
 export function activate(context: vscode.ExtensionContext): CroniumApi {
   const started = performance.now();
@@ -41,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   const run: ScriptRunner = new ScriptRunner(daemon, jobs, logs, configuredTarget);
   const terminals = new JobTerminals(daemon, jobs, logs, configuredTarget);
   const variables = new VariablesModel(daemon);
+  const events = new EventsModel(daemon, jobs);
 
   daemon.onSession(async (client) => {
     const overrides = daemonSettingsOverrides();
@@ -48,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   });
 
   const jobsView = vscode.window.createTreeView('cronium.jobs', { treeDataProvider: jobs });
+  const eventsView = vscode.window.createTreeView('cronium.events', { treeDataProvider: events });
   const empty: vscode.TreeDataProvider<never> = { getTreeItem: (e) => e, getChildren: () => [] };
 
   context.subscriptions.push(
@@ -56,9 +74,17 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
     logs,
     variables,
     jobsView,
+    events,
+    eventsView,
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, new EventCodeLens(events)),
+    events.onDidFail(({ event, job }) => {
+      void vscode.window.showWarningMessage(`Event ${event.name} ${job.status.replace('_', ' ')}: ${job.lastError ?? `exit ${job.exitCode}`}`, 'Show Log').then((pick) => {
+        if (pick) void vscode.commands.executeCommand('cronium.jobs.showLog', job.id);
+      });
+    }),
     vscode.window.registerTreeDataProvider('cronium.variables', variables),
     ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
-    createStatusBar(daemon, jobs),
+    createStatusBar(daemon, jobs, events),
     daemon.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'cronium.daemonRunning', state === 'connected');
     }),
@@ -105,6 +131,65 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
         await daemon.require();
         jobs.setFilter(jobs.currentFilter);
       },
+      'cronium.events.createFromFile': async (uri, preset) => {
+        const client = await daemon.require();
+        const event = await createEventFromFile(client, uri instanceof vscode.Uri ? uri : undefined, (preset ?? {}) as EventPreset);
+        if (event) events.upsert(event);
+        return event?.id;
+      },
+      'cronium.events.run': async (item) => {
+        const event = eventArg(item, events);
+        const client = await daemon.require();
+        const { job } = await client.request(RunEventRequest, { event: event.id });
+        jobs.upsert(job);
+        await logs.follow(job, true);
+        return job.id;
+      },
+      'cronium.events.pause': async (item) => {
+        const client = await daemon.require();
+        events.upsert((await client.request(PauseEventRequest, { event: eventArg(item, events).id })).event);
+      },
+      'cronium.events.resume': async (item) => {
+        const client = await daemon.require();
+        events.upsert((await client.request(ResumeEventRequest, { event: eventArg(item, events).id })).event);
+      },
+      'cronium.events.openScript': async (item) => {
+        const event = eventArg(item, events);
+        if (!event.file) throw new UserError(`Event ${event.name} keeps its script inline: there is no file to open.`);
+        await vscode.window.showTextDocument(vscode.Uri.file(event.file));
+      },
+      'cronium.events.history': async (item) => {
+        const event = eventArg(item, events);
+        const client = await daemon.require();
+        const { jobs: runs } = await client.request(EventHistoryRequest, { event: event.id, limit: 50 });
+        if (runs.length === 0) {
+          void vscode.window.showInformationMessage(`Event ${event.name} has not run yet.`);
+          return;
+        }
+        const slots = new Map(event.slots.filter((s) => s.jobId).map((s) => [s.jobId as string, s]));
+        const pick = await vscode.window.showQuickPick(
+          runs.map((job) => {
+            const slot = slots.get(job.id);
+            return {
+              label: `${job.status} · ${job.createdAt.replace('T', ' ').slice(0, 19)}`,
+              description: slot ? `slot ${slot.scheduledFor}${slot.delayMs !== null ? `, +${slot.delayMs} ms` : ''}${slot.catchUp ? ', catch-up' : ''}` : job.source,
+              job,
+            };
+          }),
+          { title: `History of ${event.name}` },
+        );
+        if (pick) await logs.follow(pick.job, true);
+      },
+      'cronium.events.edit': async (item) => {
+        const event = eventArg(item, events);
+        const client = await daemon.require();
+        const change = await editEvent(client, event);
+        if (change) events.upsert((await client.request(UpdateEventRequest, { event: event.id, ...change })).event);
+      },
+      'cronium.events.refresh': async () => {
+        await daemon.require();
+        await events.refresh();
+      },
       'cronium.variables.set': async (item) => variables.set(item instanceof VariableItem ? item.variable : undefined),
       'cronium.variables.delete': async (item) => {
         if (!(item instanceof VariableItem)) throw new UserError('Pick a variable in the Variables view to delete it.');
@@ -120,7 +205,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   // Show an already running daemon at once, but start one only when the user first needs it.
   void daemon.probe();
   const activationMs = performance.now() - started;
-  return { activationMs, daemon, jobs };
+  return { activationMs, daemon, jobs, events };
 }
 
 export function deactivate(): void {
@@ -135,6 +220,58 @@ function jobArg(arg: unknown, jobs: JobsModel): JobDto {
     if (job) return job;
   }
   throw new UserError('Pick a job in the Jobs view.');
+}
+
+/** Tree items pass an EventItem; CodeLenses, tests and keybindings pass an event id. */
+function eventArg(arg: unknown, events: EventsModel): EventDto {
+  if (arg instanceof EventItem) return arg.event;
+  if (typeof arg === 'string') {
+    const event = events.get(arg) ?? events.all().find((e) => e.name === arg);
+    if (event) return event;
+  }
+  throw new UserError('Pick an event in the Events view.');
+}
+
+/** One setting of an event, changed without leaving the editor. */
+async function editEvent(client: DaemonClient, event: EventDto): Promise<Omit<UpdateEventParams, 'event'> | undefined> {
+  const fields = [
+    { label: 'Schedule', description: event.scheduleText, field: 'schedule' as const },
+    { label: 'Overlap', description: event.overlap, field: 'overlap' as const },
+    { label: 'Catch-up', description: event.catchUp, field: 'catchUp' as const },
+    { label: 'Target', description: event.target, field: 'target' as const },
+    { label: 'Timeout', description: event.timeoutMs === null ? 'none' : `${event.timeoutMs} ms`, field: 'timeout' as const },
+    { label: 'Max runs', description: event.maxRuns === null ? 'none' : String(event.maxRuns), field: 'maxRuns' as const },
+  ];
+  const pick = await vscode.window.showQuickPick(fields, { title: `Edit ${event.name}` });
+  if (!pick) return undefined;
+  const choose = async <T extends string>(values: readonly T[]): Promise<T | undefined> =>
+    (await vscode.window.showQuickPick(values.map((v) => ({ label: v })), { title: `${pick.label} of ${event.name}` }))?.label as T | undefined;
+  switch (pick.field) {
+    case 'schedule': {
+      const preset = await createScheduleOnly(client);
+      return preset === undefined ? undefined : preset === 'manual' ? { manual: true } : preset;
+    }
+    case 'overlap': {
+      const overlap = await choose(OVERLAP_POLICIES);
+      return overlap && { overlap };
+    }
+    case 'catchUp': {
+      const catchUp = await choose(CATCH_UP_POLICIES);
+      return catchUp && { catchUp };
+    }
+    case 'target': {
+      const target = await choose(TARGETS);
+      return target && { target };
+    }
+    case 'timeout': {
+      const ms = await vscode.window.showInputBox({ title: `Timeout of ${event.name} in seconds`, validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A whole number of seconds') });
+      return ms === undefined ? undefined : { timeoutMs: Number(ms) * 1000 };
+    }
+    case 'maxRuns': {
+      const n = await vscode.window.showInputBox({ title: `Max runs of ${event.name}`, validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A whole number') });
+      return n === undefined ? undefined : { maxRuns: Number(n) };
+    }
+  }
 }
 
 async function pickTarget(): Promise<Target | undefined> {

@@ -7,8 +7,16 @@ import type { JobRequest } from '../queue/jobRequest';
 import type { JobQueue } from '../queue/jobQueue';
 import type { Runtime, Target } from '../protocol/dto';
 import { ErrorCodes } from '../protocol/errors';
-import type { CreateEventParams, EventDto, ScheduleDto, SlotDto, UpdateEventParams } from '../protocol/events';
-import { describeSchedule, nextSlots, parseSchedule, ScheduleError, type Schedule, type ScheduleInput } from '../scheduler/schedule';
+import type {
+  CreateEventParams,
+  EventDto,
+  PreviewScheduleParams,
+  PreviewScheduleResult,
+  ScheduleDto,
+  SlotDto,
+  UpdateEventParams,
+} from '../protocol/events';
+import { describeSchedule, nextSlots, parseSchedule, ScheduleError, touchesDst, type Schedule, type ScheduleInput } from '../scheduler/schedule';
 import type { SecretBox } from '../secrets/secretBox';
 import type { EventRecord, EventStore, SlotRecord } from '../store/eventStore';
 import type { JobRecord } from '../store/jobStore';
@@ -92,7 +100,7 @@ export class Events {
       file: params.file ?? null,
       http: null,
       target: params.target ?? 'auto',
-      targetOptions: {},
+      targetOptions: targetOptionsOf(params, {}),
       envSealed: Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
       envKeys: Object.keys(env).sort(),
       cwd: params.cwd ?? null,
@@ -142,6 +150,7 @@ export class Events {
       script,
       file,
       target: params.target ?? old.target,
+      targetOptions: targetOptionsOf(params, old.targetOptions),
       envSealed: env === undefined ? old.envSealed : Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
       envKeys: env === undefined ? old.envKeys : Object.keys(env).sort(),
       cwd: params.cwd ?? old.cwd,
@@ -194,6 +203,17 @@ export class Events {
     return next;
   }
 
+  /** What a schedule would do, saving nothing. */
+  preview(params: PreviewScheduleParams): PreviewScheduleResult {
+    const now = this.deps.now();
+    const schedule = this.schedule('events/previewSchedule', params, now);
+    return {
+      scheduleText: describeSchedule(schedule),
+      nextRuns: nextSlots(schedule, now, NEXT_RUNS_SHOWN).map(iso),
+      dstWarning: touchesDst(schedule, now, NEXT_RUNS_SHOWN),
+    };
+  }
+
   /** Runs it now, whatever its schedule and status. */
   async run(ref: string): Promise<JobRecord> {
     const event = this.find(ref);
@@ -204,7 +224,14 @@ export class Events {
    * The job request of one run of `event`: its script, or its file as it is now. Throws when the file
    * cannot be read (the scheduler records the slot failed with that message).
    */
-  request(event: EventRecord, source: JobRequest['source'], triggeredAt: number | null, extraEnv: Record<string, string> = {}): JobRequest {
+  request(
+    event: EventRecord,
+    source: JobRequest['source'],
+    triggeredAt: number | null,
+    extraEnv: Record<string, string> = {},
+    /** What `cronium.input()` returns (a chained action passes the previous job's output). */
+    input: unknown = undefined,
+  ): JobRequest {
     if (event.type === 'http') throw new Error(`Event ${event.name} is an HTTP request, which this daemon does not run yet`);
     let script = event.script ?? '';
     if (event.file !== null) {
@@ -226,7 +253,7 @@ export class Events {
       env: { ...own, ...extraEnv },
       cwd: event.cwd,
       timeoutMs: event.timeoutMs,
-      input: undefined,
+      input,
       eventId: event.id,
       workflowRunId: null,
       workflowStepId: null,
@@ -295,6 +322,16 @@ export class Events {
       throw e;
     }
   }
+}
+
+/** What the runs ask of their target (network, limits, image): the given ones over the old ones. */
+function targetOptionsOf(params: Pick<CreateEventParams, 'network' | 'limits' | 'image'>, old: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...old,
+    ...(params.network === undefined ? {} : { network: params.network }),
+    ...(params.limits === undefined ? {} : { limits: params.limits }),
+    ...(params.image === undefined ? {} : { image: params.image }),
+  };
 }
 
 function scheduleDto(schedule: Schedule): ScheduleDto {

@@ -91,6 +91,8 @@ export interface ExecutionDto {
 export interface JobDto {
   id: string;
   name: string;
+  /** SHA-256 (hex) of the script the job ran; null for jobs from before it was kept. */
+  scriptSha256: string | null;
   runtime: Runtime;
   /** Target of the latest execution: `auto` while it waits to be claimed, then the one it runs on. */
   target: Target;

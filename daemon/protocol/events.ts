@@ -86,6 +86,10 @@ export interface CreateEventParams {
   timeoutMs?: number;
   env?: Record<string, string>;
   cwd?: string;
+  /** Container runs: allow network egress (default off), limits and image, as `jobs/run` takes them. */
+  network?: boolean;
+  limits?: { memoryMb?: number; cpus?: number; pids?: number };
+  image?: string;
   /** `draft` to save it without scheduling it; default `active`. */
   status?: 'active' | 'draft';
 }
@@ -116,6 +120,25 @@ export const ResumeEventRequest = new RequestType<EventRefParams, { event: Event
 /** Sets the run count back to 0 (and resumes an event that max runs paused). */
 export const ResetEventRequest = new RequestType<EventRefParams, { event: EventDto }, ErrorData>('events/reset');
 export const EventHistoryRequest = new RequestType<EventRefParams & { limit?: number }, { jobs: JobDto[] }, ErrorData>('events/history');
+
+/** Params of {@link PreviewScheduleRequest}: a schedule as `events/create` takes it. */
+export interface PreviewScheduleParams {
+  cron?: string;
+  timezone?: string;
+  every?: string;
+  at?: string;
+}
+
+export interface PreviewScheduleResult {
+  scheduleText: string;
+  /** The next 5 fire times (ISO). */
+  nextRuns: string[];
+  /** One of them falls next to a DST change of the zone (a skipped or repeated hour). */
+  dstWarning: boolean;
+}
+
+/** What a schedule would do, without saving anything: the editor's live preview. Errors name the field. */
+export const PreviewScheduleRequest = new RequestType<PreviewScheduleParams, PreviewScheduleResult, ErrorData>('events/previewSchedule');
 
 /** An event was created, changed or deleted (`deleted` true). Sent to connections that watch jobs. */
 export const EventChangedNotification = new NotificationType<{ event: EventDto; deleted?: boolean }>('events/didChange');

@@ -52,6 +52,7 @@ export function toJobDto(job: JobRecord, executions: readonly ExecutionRecord[],
   return {
     id: job.id,
     name: job.name,
+    scriptSha256: job.scriptSha256,
     runtime: job.runtime,
     target: primary?.target ?? job.requestedTarget,
     requestedTarget: job.requestedTarget,

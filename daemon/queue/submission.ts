@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ExecutorRegistry } from '../executors/registry';
 import type { SecretBox } from '../secrets/secretBox';
 import { queuedExecution, type ExecutionRecord, type NewExecution } from '../store/executionRecord';
@@ -44,6 +45,7 @@ export class JobSubmission {
         requestedTarget: request.target,
         script: request.script,
         scriptName: request.scriptName,
+        scriptSha256: createHash('sha256').update(request.script).digest('hex'),
         cwd: request.cwd ?? this.deps.workDir,
         envSealed: Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
         envKeys: Object.keys(env),

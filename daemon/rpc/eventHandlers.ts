@@ -1,3 +1,4 @@
+import type { EventActions } from '../events/actions';
 import type { Events } from '../events/events';
 import {
   CreateEventRequest,
@@ -6,6 +7,7 @@ import {
   GetEventRequest,
   ListEventsRequest,
   PauseEventRequest,
+  PreviewScheduleRequest,
   ResetEventRequest,
   ResumeEventRequest,
   RunEventRequest,
@@ -13,19 +15,23 @@ import {
 } from '../protocol/events';
 import type { JobQueue } from '../queue/jobQueue';
 import type { JobStore } from '../store/jobStore';
+import { registerActionHandlers } from './actionHandlers';
 import type { ClientSession } from './clientSession';
-import { createEventSchema, emptySchema, eventHistorySchema, eventRefSchema, updateEventSchema } from './schemas';
+import { createEventSchema, emptySchema, eventHistorySchema, eventRefSchema, previewScheduleSchema, updateEventSchema } from './schemas';
 
 export interface EventHandlerDeps {
   events: Events;
   queue: JobQueue;
   jobs: JobStore;
+  /** Conditional actions: `events/addAction|listActions|removeAction`, `jobs/actions`. */
+  actions: EventActions;
 }
 
 /** The `events/*` methods. An event is named by id or name; answers about one event carry its slots. */
 export function registerEventHandlers(session: ClientSession, deps: EventHandlerDeps): void {
   const { events, queue, jobs } = deps;
   session.handle(CreateEventRequest, createEventSchema, (params) => ({ event: events.dto(events.create(params), true) }));
+  session.handle(PreviewScheduleRequest, previewScheduleSchema, (params) => events.preview(params));
   session.handle(ListEventsRequest, emptySchema, () => ({ events: events.list().map((e) => events.dto(e)) }));
   session.handle(GetEventRequest, eventRefSchema, ({ event }) => ({ event: events.dto(events.find(event), true) }));
   session.handle(UpdateEventRequest, updateEventSchema, (params) => ({ event: events.dto(events.update(params), true) }));
@@ -42,4 +48,5 @@ export function registerEventHandlers(session: ClientSession, deps: EventHandler
     const ids = deps.events.jobIds(found.id, limit ?? 50);
     return { jobs: queue.dtos(ids.map((id) => jobs.get(id)).filter((job) => job !== undefined)) };
   });
+  registerActionHandlers(session, deps);
 }

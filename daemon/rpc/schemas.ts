@@ -169,6 +169,9 @@ const eventFields = {
   timeoutMs: z.optional(count(1, 7 * DAY_MS)),
   env: envSchema,
   cwd: z.optional(z.string().check(z.refine(isAbsolute, 'must be an absolute path'))),
+  network: runJobSchema.shape.network,
+  limits: runJobSchema.shape.limits,
+  image: runJobSchema.shape.image,
 };
 
 export const createEventSchema = z.strictObject({
@@ -183,6 +186,13 @@ export const updateEventSchema = z.strictObject({
   ...eventFields,
   manual: z.optional(z.boolean()),
   status: z.optional(z.enum(EVENT_STATUSES)),
+});
+
+export const previewScheduleSchema = z.strictObject({
+  cron: eventFields.cron,
+  timezone: eventFields.timezone,
+  every: eventFields.every,
+  at: eventFields.at,
 });
 
 export const eventRefSchema = z.strictObject({ event: eventRef });

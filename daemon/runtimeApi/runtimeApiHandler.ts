@@ -153,5 +153,8 @@ function context(job: JobRecord, execution: ExecutionRecord): Record<string, unk
     status: execution.status,
     startedAt: execution.startedAt === null ? null : new Date(execution.startedAt).toISOString(),
     timeoutMs: job.timeoutMs,
+    // What made the job: manual, schedule, action, workflow or retry; for a schedule, the slot's time.
+    source: job.source,
+    scheduledFor: job.triggeredAt === null ? null : new Date(job.triggeredAt).toISOString(),
   };
 }

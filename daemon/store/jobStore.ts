@@ -13,6 +13,8 @@ export interface JobRecord {
   status: JobStatus;
   script: string;
   scriptName: string | null;
+  /** SHA-256 of `script`, hex; null for jobs stored before it was kept. */
+  scriptSha256: string | null;
   cwd: string | null;
   envSealed: string | null;
   envKeys: string[];
@@ -43,6 +45,7 @@ interface JobRow {
   status: string;
   script: string;
   script_name: string | null;
+  script_sha256: string | null;
   cwd: string | null;
   env_sealed: string | null;
   env_keys: string;
@@ -68,6 +71,7 @@ function fromRow(row: JobRow): JobRecord {
     status: row.status as JobStatus,
     script: row.script,
     scriptName: row.script_name,
+    scriptSha256: row.script_sha256,
     cwd: row.cwd,
     envSealed: row.env_sealed,
     envKeys: JSON.parse(row.env_keys) as string[],
@@ -98,10 +102,10 @@ export class JobStore {
   ) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO jobs (id, name, runtime, requested_target, status, script, script_name, cwd, env_sealed, env_keys,
+        `INSERT INTO jobs (id, name, runtime, requested_target, status, script, script_name, script_sha256, cwd, env_sealed, env_keys,
                            timeout_ms, created_at, source, event_id, workflow_run_id, workflow_step_id, triggered_at,
                            input_json, target_options_json)
-         VALUES (@id, @name, @runtime, @requestedTarget, 'queued', @script, @scriptName, @cwd, @envSealed, @envKeys,
+         VALUES (@id, @name, @runtime, @requestedTarget, 'queued', @script, @scriptName, @scriptSha256, @cwd, @envSealed, @envKeys,
                  @timeoutMs, @createdAt, @source, @eventId, @workflowRunId, @workflowStepId, @triggeredAt,
                  @inputJson, @targetOptionsJson)`,
       ),

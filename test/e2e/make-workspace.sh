@@ -11,6 +11,7 @@ printf 'echo before\necho oops >&2\nexit 3\n' > "$W/ws/fail.sh"
 printf 'echo sleeping\nsleep 120\n' > "$W/ws/sleep.sh"
 printf 'read -p "name? " n\necho "hi $n"\n' > "$W/ws/ask.sh"
 printf 'trap '"'"'echo "now $(stty size)"'"'"' WINCH\necho "start $(stty size)"\nuntil read -r -t 0.2 line; do [ $? -gt 128 ] || break; done\necho bye\n' > "$W/ws/size.sh"
+printf 'echo "tick $CRONIUM_SCHEDULED_TIME"\n' > "$W/ws/tick.sh"
 # Local target keeps the scenario independent of runtime images; the container path has its own tests.
 cat > "$W/ud/User/settings.json" <<JSON
 { "cronium.home": "$W/home", "cronium.defaultTarget": "local", "workbench.startupEditor": "none",

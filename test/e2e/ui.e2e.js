@@ -211,6 +211,34 @@ async function waitForStatus(page, predicate, timeout = 20000) {
     await page.keyboard.press('Enter');
     check((await termWait('job succeeded')).includes('bye'), `size.sh ends: ${JSON.stringify(await rowsText())}`);
 
+    // 3d. Create Event from Current File: name, "Every…", a live preview of the next runs, then the
+    // event in the Events view with its schedule and next run, the CodeLens above the script, and its
+    // first run's result.
+    await page.keyboard.press('Escape');
+    await openFile(page, 'tick.sh');
+    await runCommand(page, 'Cronium: Create Event from Current File', false);
+    await qi.locator('input').first().fill('tick');
+    await page.keyboard.press('Enter');
+    await qi.locator('.monaco-list-row', { hasText: 'Every…' }).first().click({ timeout: 15000 });
+    await qi.locator('input').first().fill('3s');
+    const previewText = qi.locator('.quick-input-message', { hasText: 'every 3s: next' });
+    await previewText.waitFor({ timeout: 15000 }).catch(() => undefined);
+    const preview = norm(await previewText.innerText().catch(() => ''));
+    check(/every 3s: next \d{4}-\d\d-\d\d \d\d:\d\d/.test(preview), `live preview: ${JSON.stringify(preview)}`);
+    await shot('8-event-preview.png');
+    await page.keyboard.press('Enter');
+    await qi.waitFor({ state: 'hidden', timeout: 15000 });
+    const eventsHeader = page.locator('.pane-header[aria-label^="Events"]');
+    if ((await eventsHeader.getAttribute('aria-expanded')) !== 'true') await eventsHeader.click();
+    const eventRow = page.locator('.pane', { has: eventsHeader }).locator('.monaco-list-row[role="treeitem"]', { hasText: 'tick' }).first();
+    await eventRow.waitFor({ timeout: 15000 }).catch(() => undefined);
+    check(/every 3s · next in/.test(norm(await eventRow.innerText().catch(() => ''))), `Events row: ${norm(await eventRow.innerText().catch(() => ''))}`);
+    const lens = page.locator('.contentWidgets .codelens-decoration, .codelens-decoration', { hasText: '▷ Run tick now' }).first();
+    await lens.waitFor({ timeout: 15000 }).catch(() => undefined);
+    check(/▷ Run tick now · next \d\d:\d\d/.test(norm(await lens.innerText().catch(() => ''))), `CodeLens: ${norm(await lens.innerText().catch(() => ''))}`);
+    check((await waitForIcon(eventRow, 'pass').catch(() => '')).includes('codicon-pass'), `the event fired and succeeded: ${norm(await eventRow.innerText().catch(() => ''))}`);
+    await shot('9-event-fired.png');
+
     // 4. Kill the daemon → "not running"; Start Daemon brings it back.
     const pid = Number(fs.readFileSync(path.join(home, 'daemon.pid'), 'utf8').trim());
     await page.keyboard.press('Escape');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,9 @@ import {
   type CreateEventParams,
   type EventDto,
 } from '../../daemon/protocol/events';
+import { ReadLogsRequest } from '../../daemon/protocol/logs';
 import { DaemonProcess, getJob } from '../helpers/daemonProcess';
+import { dockerProblem, requireService } from '../helpers/services';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
 import { waitFor } from '../helpers/wait';
 
@@ -245,6 +248,42 @@ describe('events and the scheduler (real daemon, real SQLite)', function () {
     await waitFor('it to fire again', () => ledger(home, event.id).slots.filter((s) => s.decision === 'fired').length === 4, 10_000);
   });
 
+  it("a scheduled run knows its event and slot: CRONIUM_EVENT_ID, CRONIUM_SCHEDULED_TIME and cronium.event()", async () => {
+    const event = await create({
+      name: 'knows',
+      every: '1s',
+      script: [
+        'echo "env $CRONIUM_EVENT_ID $CRONIUM_SCHEDULED_TIME $CRONIUM_IS_CATCHUP"',
+        'echo "api $(cronium_event_field eventId) $(cronium_event_field eventName) $(cronium_event_field source) $(cronium_event_field scheduledFor)"',
+      ].join('\n'),
+    });
+    const slot = await waitFor('a slot whose job ended', () => ledger(home, event.id).slots.find((s) => s.decision === 'fired'), 10_000);
+    const job = await waitFor('the job to end', async () => {
+      const j = await getJob(client, slot.job_id as string);
+      return j.finishedAt !== null ? j : undefined;
+    });
+    assert.equal(job.status, 'succeeded', job.lastError ?? '');
+    const { lines } = await client.request(ReadLogsRequest, { jobId: job.id });
+    const text = lines.map((l) => l.text).join('\n');
+    const at = new Date(slot.scheduled_for).toISOString();
+    assert.match(text, new RegExp(`env ${event.id} ${at} 0`));
+    assert.match(text, new RegExp(`api ${event.id} knows schedule ${at}`));
+  });
+
+  it('passes its network and limits to a container run', async function () {
+    requireService(this, 'Docker', await dockerProblem());
+    const event = await create({ name: 'boxed', target: 'container', network: true, limits: { memoryMb: 256, pids: 50 } });
+    const { job } = await client.request(RunEventRequest, { event: event.id });
+    const done = await waitFor('the run to end', async () => {
+      const j = await getJob(client, job.id);
+      return j.finishedAt !== null ? j : undefined;
+    }, 60_000);
+    assert.equal(done.status, 'succeeded', done.lastError ?? '');
+    assert.equal(done.container?.memoryBytes, 256 * 1024 * 1024);
+    assert.equal(done.container?.pidsLimit, 50);
+    assert.equal(done.container?.network, true);
+  });
+
   it('runs a file event with the file as it is at each run', async () => {
     const file = join(home, 'job.sh');
     writeFileSync(file, '#!/bin/bash\necho first\n');
@@ -258,6 +297,9 @@ describe('events and the scheduler (real daemon, real SQLite)', function () {
     const script = (id: string) => (db.prepare('SELECT script FROM jobs WHERE id = ?').get(id) as { script: string }).script;
     assert.match(script(first.id), /first/);
     assert.match(script(second.id), /second/);
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    assert.equal(first.scriptSha256, sha('#!/bin/bash\necho first\n'), 'each job keeps the hash of what it ran');
+    assert.equal(second.scriptSha256, sha('#!/bin/bash\necho second\n'));
     db.close();
   });
 });

@@ -57,8 +57,9 @@ describe('a database written before jobs had executions (schema 2)', function ()
     for (const was of old.jobs) {
       if (UNSETTLED.has(was.name)) continue;
       const job = now.get(was.id) as JobDto;
-      const { executions, source, eventId, notice, ...summary } = job;
+      const { executions, source, eventId, notice, scriptSha256, ...summary } = job;
       assert.deepEqual(summary, was, `job ${was.name} reads as before`);
+      assert.equal(scriptSha256, null, 'no hash was kept for it');
       assert.equal(source, 'manual');
       assert.equal(eventId, null);
       assert.equal(notice, null);

@@ -13,11 +13,14 @@ import {
   ResetEventRequest,
   ResumeEventRequest,
   RunEventRequest,
+  UpdateEventRequest,
   type CatchUpPolicy,
   type CreateEventParams,
   type EventDto,
   type OverlapPolicy,
+  type UpdateEventParams,
 } from '../../protocol/events';
+import { registerEventActionCommands } from './eventActionCommands';
 import { printJson, type CliContext } from '../context';
 import { formatDuration, JOB_COLUMNS, jobRow, parseDuration, parseEnvPairs, table, UsageError } from '../format';
 
@@ -38,9 +41,22 @@ interface CreateOptions {
   timeout?: string;
   env: string[];
   cwd?: string;
+  network?: boolean;
+  memory?: string;
+  cpus?: string;
+  pids?: string;
+  image?: string;
   description?: string;
   draft?: boolean;
   json?: boolean;
+}
+
+/** `--memory`, `--cpus`, `--pids` as the container limits, or undefined when none is given. */
+function limitsOf(options: Pick<CreateOptions, 'memory' | 'cpus' | 'pids'>): CreateEventParams['limits'] {
+  const cpus = options.cpus === undefined ? undefined : Number(options.cpus);
+  if (cpus !== undefined && !(cpus > 0)) throw new UsageError(`Invalid --cpus "${options.cpus}"; use a number above 0, e.g. 0.5`);
+  const limits = { memoryMb: wholeNumber(options.memory, '--memory', 6), cpus, pids: wholeNumber(options.pids, '--pids', 1) };
+  return Object.values(limits).some((v) => v !== undefined) ? limits : undefined;
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T | undefined {
@@ -103,6 +119,7 @@ function describe(event: EventDto): string {
 /** `cronium events create|list|show|run|pause|resume|reset|delete|history`. An event is named by name or id. */
 export function registerEventCommands(program: Command, context: () => CliContext): void {
   const events = program.command('events').description('saved scripts with schedules');
+  registerEventActionCommands(events, context);
 
   events
     .command('create')
@@ -124,6 +141,11 @@ export function registerEventCommands(program: Command, context: () => CliContex
     .option('--timeout <duration>', 'kill a run after this long, e.g. 30s, 5m, 1h')
     .option('-e, --env <KEY[=VALUE]>', 'an environment variable of every run (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--cwd <dir>', 'working directory of the runs')
+    .option('--network', 'container runs: allow network access')
+    .option('--memory <mb>', 'container runs: memory limit in MiB (default 512)')
+    .option('--cpus <n>', 'container runs: CPU limit (default 0.5)')
+    .option('--pids <n>', 'container runs: process limit (default 100)')
+    .option('--image <image>', 'container runs: the image instead of the runtime default')
     .option('--description <text>', 'what it is for')
     .option('--draft', 'save it without scheduling it')
     .option('--json', 'print one JSON document')
@@ -147,12 +169,67 @@ export function registerEventCommands(program: Command, context: () => CliContex
         timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
         ...(options.env.length === 0 ? {} : { env: parseEnvPairs(options.env, process.env) }),
         cwd: options.cwd === undefined ? undefined : resolve(options.cwd),
+        network: options.network,
+        limits: limitsOf(options),
+        image: options.image,
         description: options.description,
         status: options.draft ? 'draft' : undefined,
       };
       for (const key of Object.keys(params) as (keyof CreateEventParams)[]) if (params[key] === undefined) delete params[key];
       const client = await context().client();
       const { event } = await client.request(CreateEventRequest, params);
+      client.close();
+      if (options.json) printJson(event);
+      else process.stdout.write(`${event.id} ${event.name}: ${event.scheduleText}${event.nextRuns[0] ? `, next ${event.nextRuns[0]}` : ''}\n`);
+    });
+
+  events
+    .command('update')
+    .description("change an event's settings; the options are those of create")
+    .argument('<event>', 'name or id')
+    .option('--name <name>', 'a new name')
+    .option('--file <path>', 'the script file, read at each run')
+    .option('--script <text>', 'the script itself')
+    .option('--runtime <runtime>', RUNTIMES.join(' | '))
+    .option('--cron <expr>', 'a cron expression: 5 fields, or 6 with seconds first')
+    .option('--tz <zone>', 'the IANA time zone of --cron or --at')
+    .option('--every <duration>', 'a true interval from now, e.g. 90s, 7m, 1h30m')
+    .option('--at <datetime>', 'once, at an ISO date-time')
+    .option('--manual', 'drop the schedule: run only when asked')
+    .option('--target <target>', TARGETS.join(' | '))
+    .option('--overlap <policy>', OVERLAP_POLICIES.join(' | '))
+    .option('--catch-up <policy>', CATCH_UP_POLICIES.join(' | '))
+    .option('--max-runs <n>', 'pause the event after this many scheduled runs')
+    .option('--timeout <duration>', 'kill a run after this long')
+    .option('-e, --env <KEY[=VALUE]>', 'the environment of every run, replacing the old one (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--cwd <dir>', 'working directory of the runs')
+    .option('--description <text>', 'what it is for')
+    .option('--json', 'print one JSON document')
+    .action(async (ref: string, options: Omit<CreateOptions, 'draft'> & { name?: string; manual?: boolean }) => {
+      if (options.file !== undefined && options.script !== undefined) throw new UsageError('Give --file or --script, not both');
+      const params: UpdateEventParams = {
+        event: ref,
+        name: options.name,
+        file: options.file === undefined ? undefined : resolve(options.file),
+        script: options.script,
+        runtime: oneOf<Runtime>(options.runtime, RUNTIMES, '--runtime'),
+        cron: options.cron,
+        timezone: options.tz,
+        every: options.every,
+        at: options.at,
+        manual: options.manual,
+        target: oneOf<Target>(options.target, TARGETS, '--target'),
+        overlap: oneOf<OverlapPolicy>(options.overlap, OVERLAP_POLICIES, '--overlap'),
+        catchUp: oneOf<CatchUpPolicy>(options.catchUp, CATCH_UP_POLICIES, '--catch-up'),
+        maxRuns: wholeNumber(options.maxRuns, '--max-runs', 1),
+        timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
+        env: options.env.length === 0 ? undefined : parseEnvPairs(options.env, process.env),
+        cwd: options.cwd === undefined ? undefined : resolve(options.cwd),
+        description: options.description,
+      };
+      for (const key of Object.keys(params) as (keyof UpdateEventParams)[]) if (params[key] === undefined) delete params[key];
+      const client = await context().client();
+      const { event } = await client.request(UpdateEventRequest, params);
       client.close();
       if (options.json) printJson(event);
       else process.stdout.write(`${event.id} ${event.name}: ${event.scheduleText}${event.nextRuns[0] ? `, next ${event.nextRuns[0]}` : ''}\n`);

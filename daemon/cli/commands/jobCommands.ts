@@ -62,6 +62,7 @@ function describe(job: JobDto): string {
     ['name', job.name],
     ['status', job.status],
     ['runtime', job.runtime],
+    ['script', job.scriptSha256 === null ? '-' : `sha256 ${job.scriptSha256.slice(0, 16)}…`],
     ['target', job.requestedTarget === job.target ? job.target : `${job.target} (asked: ${job.requestedTarget})`],
     ['exit code', job.exitCode === null ? '-' : String(job.exitCode)],
     ['signal', job.signal ?? '-'],

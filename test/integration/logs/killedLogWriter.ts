@@ -32,6 +32,7 @@ if (jobs.get(jobId) === undefined) {
       requestedTarget: 'container',
       script: '',
       scriptName: null,
+    scriptSha256: null,
       cwd: null,
       envSealed: null,
       envKeys: [],
