@@ -10,6 +10,7 @@ import { benchMillionLines } from './millionLines';
 import { benchResponsiveness } from './responsiveness';
 import { MIB } from './proc';
 import type { BenchOptions, BenchReport, BenchRow } from './result';
+import { benchScheduler } from './scheduler';
 import { round } from './stats';
 import { formatTable } from './table';
 import { benchThroughput } from './throughput';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchReport>
   throughput: benchThroughput,
   responsiveness: benchResponsiveness,
   million: benchMillionLines,
+  scheduler: benchScheduler,
   container: benchContainer,
 };
 

@@ -10,6 +10,7 @@ import { ErrorCodes } from '../protocol/errors';
 import type {
   CreateEventParams,
   EventDto,
+  HttpRequestSpec,
   PreviewScheduleParams,
   PreviewScheduleResult,
   ScheduleDto,
@@ -18,6 +19,7 @@ import type {
 } from '../protocol/events';
 import { describeSchedule, nextSlots, parseSchedule, ScheduleError, touchesDst, type Schedule, type ScheduleInput } from '../scheduler/schedule';
 import type { SecretBox } from '../secrets/secretBox';
+import { HTTP_RUNNER } from './httpRunner';
 import type { EventRecord, EventStore, SlotRecord } from '../store/eventStore';
 import type { JobRecord } from '../store/jobStore';
 
@@ -83,11 +85,10 @@ export class Events {
     if (this.deps.store.find(params.name) !== undefined) {
       throw new CroniumError(ErrorCodes.EventExists, 'event_exists', `An event named ${params.name} exists already`, { event: params.name });
     }
-    if ((params.script === undefined) === (params.file === undefined)) {
-      throw invalidField(method, 'script', 'give either the script or a file (one of script, file)');
-    }
+    const given = [params.script, params.file, params.http].filter((v) => v !== undefined).length;
+    if (given !== 1) throw invalidField(method, 'script', 'give one of script, file and http (the script, a file, or an HTTP request)');
     const now = this.deps.now();
-    const type = this.runtimeOf(method, params.runtime, params.script, params.file);
+    const type = params.http !== undefined ? 'http' : this.runtimeOf(method, params.runtime, params.script, params.file);
     const schedule = this.schedule(method, params, now);
     const env = params.env ?? {};
     const event: EventRecord = {
@@ -98,7 +99,7 @@ export class Events {
       type,
       script: params.script ?? null,
       file: params.file ?? null,
-      http: null,
+      http: params.http ?? null,
       target: params.target ?? 'auto',
       targetOptions: targetOptionsOf(params, {}),
       envSealed: Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
@@ -131,15 +132,22 @@ export class Events {
       throw new CroniumError(ErrorCodes.EventExists, 'event_exists', `An event named ${params.name} exists already`, { event: params.name });
     }
     if (params.script !== undefined && params.file !== undefined) throw invalidField(method, 'script', 'give the script or a file, not both');
-    const script = params.file !== undefined ? null : (params.script ?? old.script);
-    const file = params.script !== undefined ? null : (params.file ?? old.file);
+    const replaced = params.script !== undefined || params.file !== undefined || params.http !== undefined;
+    const script = replaced ? (params.script ?? null) : old.script;
+    const file = replaced ? (params.file ?? null) : old.file;
+    const http = replaced ? (params.http ?? null) : old.http;
     const scheduleGiven = params.cron !== undefined || params.every !== undefined || params.at !== undefined;
     if (params.manual && scheduleGiven) throw invalidField(method, 'manual', 'a manual event has no cron, every or at');
     const schedule: Schedule = params.manual ? { kind: 'manual' } : scheduleGiven ? this.schedule(method, params, now) : (old.schedule as Schedule);
+    if ([params.script, params.file, params.http].filter((v) => v !== undefined).length > 1) {
+      throw invalidField(method, 'script', 'give one of script, file and http, not several');
+    }
     const type =
-      params.runtime !== undefined || params.script !== undefined || params.file !== undefined
-        ? this.runtimeOf(method, params.runtime ?? (old.type === 'http' ? undefined : old.type), script ?? undefined, file ?? undefined)
-        : old.type;
+      http !== null
+        ? 'http'
+        : params.runtime !== undefined || replaced
+          ? this.runtimeOf(method, params.runtime ?? (old.type === 'http' ? undefined : old.type), script ?? undefined, file ?? undefined)
+          : old.type;
     const env = params.env;
     const event: EventRecord = {
       ...old,
@@ -149,6 +157,7 @@ export class Events {
       type,
       script,
       file,
+      http,
       target: params.target ?? old.target,
       targetOptions: targetOptionsOf(params, old.targetOptions),
       envSealed: env === undefined ? old.envSealed : Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
@@ -232,7 +241,18 @@ export class Events {
     /** What `cronium.input()` returns (a chained action passes the previous job's output). */
     input: unknown = undefined,
   ): JobRequest {
-    if (event.type === 'http') throw new Error(`Event ${event.name} is an HTTP request, which this daemon does not run yet`);
+    const own = event.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(event.envSealed)) as Record<string, string>);
+    if (event.type === 'http') {
+      // The request runs as a Node.js job on the host (a container job has no network by default).
+      return {
+        ...this.jobBase(event, source, triggeredAt, { ...own, ...extraEnv }),
+        script: HTTP_RUNNER,
+        scriptName: 'http-request.js',
+        runtime: 'node',
+        target: 'local',
+        input: event.http,
+      };
+    }
     let script = event.script ?? '';
     if (event.file !== null) {
       try {
@@ -241,7 +261,6 @@ export class Events {
         throw new CroniumError(ErrorCodes.InvalidParams, 'invalid_params', `Cannot read ${event.file}, the script of event ${event.name}: ${(e as Error).message}`);
       }
     }
-    const own = event.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(event.envSealed)) as Record<string, string>);
     return {
       source,
       script,
@@ -263,6 +282,28 @@ export class Events {
     };
   }
 
+  private jobBase(event: EventRecord, source: JobRequest['source'], triggeredAt: number | null, env: Record<string, string>): JobRequest {
+    return {
+      source,
+      script: '',
+      scriptName: null,
+      runtime: 'node',
+      target: event.target as Target,
+      targetOptions: event.targetOptions,
+      name: event.name,
+      env,
+      cwd: event.cwd,
+      timeoutMs: event.timeoutMs,
+      input: undefined,
+      eventId: event.id,
+      workflowRunId: null,
+      workflowStepId: null,
+      attempt: 1,
+      triggeredAt,
+      terminal: null,
+    };
+  }
+
   dto(event: EventRecord, withSlots = false): EventDto {
     const schedule = event.schedule as Schedule;
     const now = this.deps.now();
@@ -274,6 +315,7 @@ export class Events {
       type: event.type,
       script: event.script,
       file: event.file,
+      http: (event.http ?? null) as HttpRequestSpec | null,
       target: event.target as Target,
       status: event.status,
       schedule: scheduleDto(schedule),

@@ -40,6 +40,8 @@ export interface EventDto {
   script: string | null;
   /** A file read at each run, when the event runs one. */
   file: string | null;
+  /** The request, for an HTTP-request event. */
+  http: HttpRequestSpec | null;
   target: Target;
   status: EventStatus;
   schedule: ScheduleDto;
@@ -61,7 +63,23 @@ export interface EventDto {
   updatedAt: string;
 }
 
-/** Params of {@link CreateEventRequest}. One of `script` and `file`; at most one of `cron`, `every`, `at`. */
+/**
+ * An HTTP-request event: the request, run as a job on the host. `{{variables.KEY}}` in the URL, a
+ * header or the body is filled in at each run (secret variables too: masked in the log). The answer
+ * (status, headers, body up to 1 MiB) is the job's output; a status other than `expectedStatus`
+ * (default: any 2xx) fails the job. Redirects are not followed.
+ */
+export interface HttpRequestSpec {
+  method?: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  expectedStatus?: number;
+  /** Default 30 s. */
+  timeoutMs?: number;
+}
+
+/** Params of {@link CreateEventRequest}. One of `script`, `file` and `http`; at most one of `cron`, `every`, `at`. */
 export interface CreateEventParams {
   name: string;
   description?: string;
@@ -71,6 +89,7 @@ export interface CreateEventParams {
   script?: string;
   /** An absolute path, read at each run. */
   file?: string;
+  http?: HttpRequestSpec;
   /** Cron, 5 fields or 6 with seconds first; in `timezone` (default the daemon's zone). */
   cron?: string;
   timezone?: string;

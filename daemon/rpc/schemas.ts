@@ -151,7 +151,25 @@ const eventName = z.string().check(
   z.refine((name) => !/^evt_[a-z0-9]{12}$/.test(name), 'looks like an event id: choose another name'),
 );
 const envSchema = runJobSchema.shape.env;
+const httpRequestSpec = z.strictObject({
+  method: z.optional(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])),
+  url: z.string().check(
+    z.maxLength(8192),
+    z.refine((url) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(url.replace(/\{\{[^}]*\}\}/g, 'x')).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an http:// or https:// URL'),
+  ),
+  headers: z.optional(z.record(z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a header name')), z.string().check(z.maxLength(64 * 1024)))),
+  body: z.optional(z.string().check(z.maxLength(MiB, 'request bodies are limited to 1 MiB'))),
+  expectedStatus: z.optional(count(100, 599)),
+  timeoutMs: z.optional(count(1, DAY_MS)),
+});
 const eventFields = {
+  http: z.optional(httpRequestSpec),
   description: z.optional(z.string().check(z.maxLength(10_000))),
   tags: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(50))),
   runtime: z.optional(z.enum(RUNTIMES)),

@@ -13,7 +13,9 @@ export class LocalRuntimeListener {
   }
 
   async listen(): Promise<void> {
-    const server = createServer((req, res) => {
+    // Node checks for stalled requests every 30 s by default, which wakes an idle daemon twice a minute;
+    // the listener serves local jobs only, so a coarser check is enough.
+    const server = createServer({ connectionsCheckingInterval: 5 * 60_000 }, (req, res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (chunk: Buffer) => {

@@ -77,8 +77,19 @@ function resolveZone(zone: string): string {
   }
 }
 
+/** Parsed patterns by expression and zone: many events share one, and the scheduler asks again at each slot. */
+const CRONS = new Map<string, Cron>();
+const CRONS_KEPT = 500;
+
 function cronFor(expression: string, timezone: string): Cron {
-  return new Cron(expression, { timezone, mode: '5-or-6-parts', fixedTimeRule: 'no-wildcard', paused: true });
+  const key = `${timezone} ${expression}`;
+  let cron = CRONS.get(key);
+  if (cron === undefined) {
+    cron = new Cron(expression, { timezone, mode: '5-or-6-parts', fixedTimeRule: 'no-wildcard', paused: true });
+    if (CRONS.size >= CRONS_KEPT) CRONS.delete(CRONS.keys().next().value as string);
+    CRONS.set(key, cron);
+  }
+  return cron;
 }
 
 const NICKNAMES = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];

@@ -55,7 +55,7 @@ export class Scheduler {
       // The ledger row commits with the job; a row still firing has no job: it never ran.
       this.deps.store.settleSlot(slot.eventId, slot.scheduledFor, 'failed', null, 'the daemon stopped as the slot fired');
     }
-    for (const event of this.deps.store.list()) this.plan(event);
+    for (const event of this.deps.store.scheduled()) this.plan({ ...event, status: 'active' });
     this.tick('the daemon was not running');
   }
 
@@ -81,7 +81,7 @@ export class Scheduler {
     return next;
   }
 
-  private plan(event: EventRecord): void {
+  private plan(event: Planned): void {
     if (event.status !== 'active') return;
     const [next] = slotsAfter(event, 1);
     if (next !== undefined) this.due.set(event.id, next);
@@ -218,8 +218,11 @@ export class Scheduler {
   }
 }
 
+/** What planning an event's next slot needs. */
+type Planned = Pick<EventRecord, 'id' | 'status' | 'schedule' | 'decidedThrough' | 'createdAt'>;
+
 /** The next `count` slots of an event after the last one decided. */
-function slotsAfter(event: EventRecord, count: number): number[] {
+function slotsAfter(event: Planned, count: number): number[] {
   const schedule = event.schedule as Schedule;
   if (schedule.kind === 'manual') return [];
   return nextSlots(schedule, event.decidedThrough ?? event.createdAt, count);

@@ -183,6 +183,9 @@ export class EventStore {
       get: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
       byName: db.prepare<[string], EventRow>('SELECT * FROM events WHERE name = ?'),
       list: db.prepare<[], EventRow>('SELECT * FROM events ORDER BY name'),
+      scheduled: db.prepare<[], { id: string; schedule_json: string; decided_through: number | null; created_at: number }>(
+        "SELECT id, schedule_json, decided_through, created_at FROM events WHERE status = 'active'",
+      ),
       delete: db.prepare<[string]>('DELETE FROM events WHERE id = ?'),
       decide: db.prepare<[number, string, number]>(
         'UPDATE events SET decided_through = ? WHERE id = ? AND (decided_through IS NULL OR decided_through < ?)',
@@ -233,6 +236,11 @@ export class EventStore {
 
   list(): EventRecord[] {
     return this.stmts.list.all().map(fromRow);
+  }
+
+  /** What the scheduler needs of every active event to plan its next slot, without the rest of the row. */
+  scheduled(): { id: string; schedule: unknown; decidedThrough: number | null; createdAt: number }[] {
+    return this.stmts.scheduled.all().map((r) => ({ id: r.id, schedule: JSON.parse(r.schedule_json), decidedThrough: r.decided_through, createdAt: r.created_at }));
   }
 
   delete(id: string): boolean {

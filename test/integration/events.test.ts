@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ResponseError } from 'vscode-jsonrpc';
@@ -16,6 +18,7 @@ import {
   type EventDto,
 } from '../../daemon/protocol/events';
 import { ReadLogsRequest } from '../../daemon/protocol/logs';
+import { SetVariableRequest } from '../../daemon/protocol/variables';
 import { DaemonProcess, getJob } from '../helpers/daemonProcess';
 import { dockerProblem, requireService } from '../helpers/services';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
@@ -306,3 +309,114 @@ describe('events and the scheduler (real daemon, real SQLite)', function () {
 
 /** Slots later than this count as missed (scheduler.ts LATE_AFTER_MS). */
 const LATE_MS = 10_000;
+
+describe('HTTP-request events (real daemon, a local HTTP server)', function () {
+  this.timeout(60_000);
+  let home: string;
+  let daemon: DaemonProcess;
+  let client: DaemonClient;
+  let server: Server;
+  let port: number;
+  const seen: { method: string; url: string; headers: Record<string, unknown>; body: string }[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/moved') {
+          res.writeHead(301, { location: '/new-home' }).end();
+        } else if (req.url === '/broken') {
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('it broke');
+        } else {
+          res.writeHead(201, { 'content-type': 'application/json', 'x-answer': '42' }).end(JSON.stringify({ got: body }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    home = makeTempHome();
+    daemon = await DaemonProcess.start(home);
+    client = await daemon.connect();
+  });
+  after(async () => {
+    client?.close();
+    await daemon?.stop();
+    server?.close();
+    removeHome(home);
+  });
+
+  const runToEnd = async (params: CreateEventParams) => {
+    const { event } = await client.request(CreateEventRequest, params);
+    const { job } = await client.request(RunEventRequest, { event: event.id });
+    const done = await waitFor('the request to end', async () => {
+      const j = await getJob(client, job.id);
+      return j.finishedAt !== null ? j : undefined;
+    }, 30_000);
+    const { lines } = await client.request(ReadLogsRequest, { jobId: job.id });
+    return { event, job: done, log: lines.map((l) => l.text).join('\n') };
+  };
+
+  it('sends the request with variables filled in (a secret masked in the log) and keeps the answer as output', async () => {
+    await client.request(SetVariableRequest, { key: 'api_token', value: 's3cr3t-t0ken', secret: true });
+    const { event, job, log } = await runToEnd({
+      name: 'post',
+      http: {
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/hook?user={{variables.api_token}}`,
+        headers: { authorization: 'Bearer {{variables.api_token}}', 'content-type': 'text/plain' },
+        body: 'hello {{variables.api_token}}',
+        expectedStatus: 201,
+      },
+    });
+    assert.equal(event.type, 'http');
+    assert.equal(job.status, 'succeeded', `${job.lastError} ${log}`);
+    const request = seen[seen.length - 1];
+    assert.equal(request.method, 'POST');
+    assert.equal(request.headers.authorization, 'Bearer s3cr3t-t0ken');
+    assert.equal(request.body, 'hello s3cr3t-t0ken');
+    const output = job.output as { status: number; headers: Record<string, string>; body: string };
+    assert.equal(output.status, 201);
+    assert.equal(output.headers['x-answer'], '42');
+    assert.deepEqual(JSON.parse(output.body), { got: 'hello s3cr3t-t0ken' });
+    assert.match(log, /POST http:\/\/127\.0\.0\.1:\d+\/hook -> 201/);
+    assert.doesNotMatch(log, /s3cr3t/, 'the secret is not in the log');
+    const db = new Database(join(home, 'cronium.db'), { readonly: true });
+    const stored = db.prepare('SELECT script, input_json FROM jobs WHERE id = ?').get(job.id) as { script: string; input_json: string };
+    db.close();
+    assert.doesNotMatch(stored.script + stored.input_json, /s3cr3t/, 'nor in the stored job');
+  });
+
+  it('fails on an unexpected status, and says where a redirect points', async () => {
+    const broken = await runToEnd({ name: 'broken', http: { url: `http://127.0.0.1:${port}/broken` } });
+    assert.equal(broken.job.status, 'failed');
+    assert.match(broken.log, /expected status 2xx, got 500/);
+    assert.equal((broken.job.output as { body: string }).body, 'it broke');
+    const moved = await runToEnd({ name: 'moved', http: { url: `http://127.0.0.1:${port}/moved` } });
+    assert.equal(moved.job.status, 'failed');
+    assert.match(moved.log, /redirected to \/new-home \(status 301\); redirects are not followed/);
+  });
+
+  it('reports a TLS error and a refused connection in words', async () => {
+    // https:// to a plain HTTP port: the TLS handshake fails.
+    const tls = await runToEnd({ name: 'tls', http: { url: `https://127.0.0.1:${port}/` } });
+    assert.equal(tls.job.status, 'failed');
+    assert.match(tls.log, /TLS error talking to 127\.0\.0\.1:\d+/);
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const free = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(free));
+      });
+    });
+    const refused = await runToEnd({ name: 'refused', http: { url: `http://127.0.0.1:${closed}/` } });
+    assert.equal(refused.job.status, 'failed');
+    assert.match(refused.log, /connection refused by 127\.0\.0\.1:\d+/);
+  });
+
+  it('refuses a URL that is not http(s), naming the field', async () => {
+    const e = await refusal(client.request(CreateEventRequest, { name: 'ftp', http: { url: 'ftp://example.org/x' } }));
+    assert.deepEqual(e.data?.issues?.map((i) => i.path), ['http.url']);
+    assert.match(e.message, /http\.url: must be an http:\/\/ or https:\/\/ URL/);
+  });
+});

@@ -17,6 +17,7 @@ function event(over: Partial<EventDto>): EventDto {
     type: 'bash',
     script: null,
     file: '/w/backup.sh',
+    http: null,
     target: 'auto',
     status: 'active',
     schedule: { kind: 'cron', expression: '5 14 * * *', timezone: 'Europe/Berlin' },

@@ -17,6 +17,7 @@ import {
   type CatchUpPolicy,
   type CreateEventParams,
   type EventDto,
+  type HttpRequestSpec,
   type OverlapPolicy,
   type UpdateEventParams,
 } from '../../protocol/events';
@@ -28,6 +29,10 @@ interface CreateOptions {
   file?: string;
   script?: string;
   httpUrl?: string;
+  httpMethod?: string;
+  header: string[];
+  body?: string;
+  expectStatus?: string;
   runtime?: string;
   cron?: string;
   tz?: string;
@@ -49,6 +54,23 @@ interface CreateOptions {
   description?: string;
   draft?: boolean;
   json?: boolean;
+}
+
+/** `--http-url`, `--http-method`, `--header`, `--body`, `--expect-status` as the request. */
+function httpSpec(options: CreateOptions): HttpRequestSpec {
+  const headers: Record<string, string> = {};
+  for (const header of options.header) {
+    const colon = header.indexOf(':');
+    if (colon < 1) throw new UsageError(`Invalid --header "${header}"; write it as 'Name: value'`);
+    headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+  }
+  return {
+    url: options.httpUrl as string,
+    ...(options.httpMethod === undefined ? {} : { method: options.httpMethod.toUpperCase() }),
+    ...(options.header.length === 0 ? {} : { headers }),
+    ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.expectStatus === undefined ? {} : { expectedStatus: wholeNumber(options.expectStatus, '--expect-status', 100) }),
+  };
 }
 
 /** `--memory`, `--cpus`, `--pids` as the container limits, or undefined when none is given. */
@@ -91,7 +113,7 @@ function describe(event: EventDto): string {
     ['name', event.name],
     ['status', event.status],
     ['type', event.type],
-    ['script', event.file ?? (event.script === null ? '-' : `(inline, ${event.script.split('\n').length} lines)`)],
+    ['script', event.http ? `${event.http.method ?? 'GET'} ${event.http.url}` : (event.file ?? (event.script === null ? '-' : `(inline, ${event.script.split('\n').length} lines)`))],
     ['target', event.target],
     ['schedule', event.scheduleText],
     ['overlap', event.overlap],
@@ -127,7 +149,11 @@ export function registerEventCommands(program: Command, context: () => CliContex
     .argument('<name>', 'a name of your choice (events are addressed by name or id)')
     .option('--file <path>', 'the script file, read at each run')
     .option('--script <text>', 'the script itself')
-    .option('--http-url <url>', 'an HTTP request event (not supported yet)')
+    .option('--http-url <url>', 'an HTTP request event: this URL ({{variables.KEY}} is filled in at each run)')
+    .option('--http-method <method>', 'its method (default GET)')
+    .option('--header <header>', "a request header, 'Name: value' (repeatable)", (v: string, all: string[]) => [...all, v], [])
+    .option('--body <text>', 'the request body')
+    .option('--expect-status <code>', 'the status that means success (default any 2xx)')
     .option('--runtime <runtime>', `${RUNTIMES.join(' | ')} (default: from the file name or first line)`)
     .option('--cron <expr>', 'a cron expression: 5 fields, or 6 with seconds first')
     .option('--tz <zone>', 'the IANA time zone of --cron or --at (default: this machine\'s)')
@@ -150,13 +176,14 @@ export function registerEventCommands(program: Command, context: () => CliContex
     .option('--draft', 'save it without scheduling it')
     .option('--json', 'print one JSON document')
     .action(async (name: string, options: CreateOptions) => {
-      if (options.httpUrl !== undefined) throw new UsageError('HTTP request events are not supported yet; use --file or --script');
       if (options.retries !== undefined) throw new UsageError('--retries is not supported yet');
-      if ((options.file === undefined) === (options.script === undefined)) throw new UsageError('Give the script with --file PATH or --script TEXT');
+      const sources = [options.file, options.script, options.httpUrl].filter((v) => v !== undefined).length;
+      if (sources !== 1) throw new UsageError('Give what the event runs: --file PATH, --script TEXT or --http-url URL (one of them)');
       const params: CreateEventParams = {
         name,
         ...(options.file === undefined ? {} : { file: resolve(options.file) }),
         ...(options.script === undefined ? {} : { script: options.script }),
+        ...(options.httpUrl === undefined ? {} : { http: httpSpec(options) }),
         runtime: oneOf<Runtime>(options.runtime, RUNTIMES, '--runtime'),
         cron: options.cron,
         timezone: options.tz,
