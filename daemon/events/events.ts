@@ -21,7 +21,7 @@ import { describeSchedule, nextSlots, parseSchedule, ScheduleError, touchesDst, 
 import type { SecretBox } from '../secrets/secretBox';
 import { HTTP_RUNNER } from './httpRunner';
 import type { EventRecord, EventStore, SlotRecord } from '../store/eventStore';
-import type { JobRecord } from '../store/jobStore';
+import type { JobRecord, RetryPolicy } from '../store/jobStore';
 
 /** Missed slots are caught up within this window by default (policy `latest` or `all`). */
 export const DEFAULT_CATCH_UP_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -106,7 +106,7 @@ export class Events {
       envKeys: Object.keys(env).sort(),
       cwd: params.cwd ?? null,
       timeoutMs: params.timeoutMs ?? null,
-      retries: null,
+      retries: retriesOf(params, null),
       status: params.status ?? 'active',
       maxRuns: params.maxRuns ?? null,
       runCount: 0,
@@ -166,6 +166,7 @@ export class Events {
       timeoutMs: params.timeoutMs ?? old.timeoutMs,
       status: params.status ?? old.status,
       maxRuns: params.maxRuns ?? old.maxRuns,
+      retries: retriesOf(params, old.retries as RetryPolicy | null),
       overlap: params.overlap ?? old.overlap,
       catchUp: params.catchUp ?? old.catchUp,
       catchUpWindowMs: params.catchUpWindowMs ?? old.catchUpWindowMs,
@@ -279,6 +280,7 @@ export class Events {
       attempt: 1,
       triggeredAt,
       terminal: null,
+      retries: (event.retries ?? null) as RetryPolicy | null,
     };
   }
 
@@ -301,6 +303,7 @@ export class Events {
       attempt: 1,
       triggeredAt,
       terminal: null,
+      retries: (event.retries ?? null) as RetryPolicy | null,
     };
   }
 
@@ -326,6 +329,7 @@ export class Events {
       catchUpWindowMs: event.catchUpWindowMs,
       maxRuns: event.maxRuns,
       runCount: event.runCount,
+      retries: (event.retries ?? null) as RetryPolicy | null,
       timeoutMs: event.timeoutMs,
       envKeys: event.envKeys,
       cwd: event.cwd,
@@ -364,6 +368,21 @@ export class Events {
       throw e;
     }
   }
+}
+
+/** Default wait before the first retry. */
+const DEFAULT_RETRY_BACKOFF_MS = 10_000;
+
+/** The retry policy from `retries`, `retryBackoffMs`, `retryOn` over the old one; none for 0 retries. */
+function retriesOf(params: Pick<CreateEventParams, 'retries' | 'retryBackoffMs' | 'retryOn'>, old: RetryPolicy | null): RetryPolicy | null {
+  if (params.retries === undefined && params.retryBackoffMs === undefined && params.retryOn === undefined) return old;
+  const count = params.retries ?? old?.count ?? 0;
+  if (count === 0) return null;
+  return {
+    count,
+    backoffMs: params.retryBackoffMs ?? old?.backoffMs ?? DEFAULT_RETRY_BACKOFF_MS,
+    on: params.retryOn ?? old?.on ?? ['failed', 'timed_out'],
+  };
 }
 
 /** What the runs ask of their target (network, limits, image): the given ones over the old ones. */

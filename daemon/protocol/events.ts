@@ -54,6 +54,7 @@ export interface EventDto {
   catchUpWindowMs: number;
   maxRuns: number | null;
   runCount: number;
+  retries: { count: number; backoffMs: number; on: string[] } | null;
   timeoutMs: number | null;
   envKeys: string[];
   cwd: string | null;
@@ -102,6 +103,12 @@ export interface CreateEventParams {
   catchUp?: CatchUpPolicy;
   catchUpWindowMs?: number;
   maxRuns?: number;
+  /** Retries of a failed run: this many more attempts, as executions of the same job. */
+  retries?: number;
+  /** The first retry's wait, doubled for each next one, with ±50% jitter; default 10 s. */
+  retryBackoffMs?: number;
+  /** Which outcomes are retried; default failed and timed_out. */
+  retryOn?: ('failed' | 'timed_out' | 'cancelled')[];
   timeoutMs?: number;
   env?: Record<string, string>;
   cwd?: string;

@@ -12,6 +12,7 @@ import type { ExecutionStore } from '../store/executionStore';
 import type { JobRecord, JobStore } from '../store/jobStore';
 import type { LogStore } from '../store/logStore';
 import { ExecutionRun, type ExecutionRunDeps } from './executionRun';
+import { newExecutionId } from './jobRequest';
 import type { LifecycleBus } from './lifecycleBus';
 import type { RunTable } from './runTable';
 import type { Terminals } from './terminals';
@@ -24,6 +25,9 @@ const CLAIMS_PER_TURN = 8;
  * bound). The runtime API, above the queue, provides it.
  */
 export type IssueToken = (claims: { executionId: string; jobId: string; eventId: string | null; runsForMs: number | null }) => Promise<string>;
+
+/** The longest a retry waits, whatever its backoff and attempt. */
+const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
 export interface DispatcherDeps {
   jobs: JobStore;
@@ -58,6 +62,8 @@ export class Dispatcher {
   /** Settles once a claimed execution's target is decided (for the `jobs/run` answer's notice). */
   private readonly resolving = new Map<string, Promise<void>>();
   private pumpLater: NodeJS.Immediate | undefined;
+  /** Wakes the dispatcher when the earliest waiting retry may start. */
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -69,6 +75,7 @@ export class Dispatcher {
   open(): void {
     this.ready = true;
     this.pump();
+    this.armRetries();
   }
 
   /** Stops claiming for good (shutdown). */
@@ -76,6 +83,7 @@ export class Dispatcher {
     this.accepting = false;
     if (this.pumpLater !== undefined) clearImmediate(this.pumpLater);
     this.pumpLater = undefined;
+    clearTimeout(this.retryTimer);
   }
 
   /**
@@ -221,8 +229,47 @@ export class Dispatcher {
   private ended(run: ExecutionRun, final: ExecutionRecord): void {
     this.deps.runs.delete(run);
     this.deps.logger.debug(`execution ${final.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''}`);
-    this.announceEnd(final);
+    if (!this.retry(final)) this.announceEnd(final);
     this.pump();
+  }
+
+  /**
+   * Queues the next attempt of a failed execution when its job's policy says so, to start after an
+   * exponential backoff with jitter (base × 2^(attempt−1), ×0.5–1.5, at most an hour). The attempt waits
+   * in the store (`not_before`), so a restarted daemon runs it too. The job is not finished meanwhile.
+   */
+  private retry(final: ExecutionRecord): boolean {
+    if (!this.accepting) return false; // a stopping daemon: the end is the end
+    const job = this.deps.jobs.get(final.jobId);
+    const policy = job?.retries;
+    if (job === undefined || !policy || !policy.on.includes(final.status) || final.attempt > policy.count) return false;
+    const now = Date.now();
+    const delay = Math.min(policy.backoffMs * 2 ** (final.attempt - 1) * (0.5 + Math.random()), MAX_RETRY_DELAY_MS);
+    this.deps.executions.insertDelayed(
+      { id: newExecutionId(), jobId: job.id, attempt: final.attempt + 1, serverId: final.serverId, target: job.requestedTarget, createdAt: now },
+      Math.round(now + delay),
+    );
+    this.deps.jobs.refreshSummary(job.id);
+    this.deps.logger.info(`execution ${final.id} ${final.status}: attempt ${final.attempt + 1} of job ${job.id} in ${Math.round(delay)} ms`);
+    const fresh = this.deps.jobs.get(job.id) as JobRecord;
+    this.deps.bus.emit('execution:finished', { job: fresh, execution: final, output: final.output ?? null, condition: final.condition });
+    this.armRetries();
+    return true;
+  }
+
+  /** Sets the timer for the earliest retry still waiting. */
+  private armRetries(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (!this.accepting) return;
+    const now = Date.now();
+    const due = this.deps.executions.nextDelayed(now);
+    if (due === undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+      this.armRetries();
+    }, due - now + 1);
   }
 
   private announceEnd(execution: ExecutionRecord): void {

@@ -98,6 +98,7 @@ export class JobQueue {
       attempt: 1,
       triggeredAt: null,
       terminal: null,
+      retries: job.retries,
     });
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TargetOptionsInput } from '../executors/executor';
 import type { JobSource, Runtime, Target } from '../protocol/dto';
 import type { TerminalSize } from '../protocol/jobs';
+import type { RetryPolicy } from '../store/jobStore';
 
 /**
  * The one internal request for work. `jobs/run`, the scheduler, conditional actions and the workflow
@@ -35,6 +36,8 @@ export interface JobRequest {
   triggeredAt: number | null;
   /** Keep stdin open and give the job a pseudo-terminal of this size (never for scheduled work). */
   terminal: TerminalSize | null;
+  /** Run a failed execution again (an event's retries). */
+  retries: RetryPolicy | null;
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -43,6 +43,7 @@ export function requestFromParams(params: RunJobParams, jobs: JobStore): JobRequ
     attempt: 1,
     triggeredAt: null,
     terminal: params.interactive ? (params.terminalSize ?? DEFAULT_TERMINAL) : null,
+    retries: null,
   };
 }
 

@@ -58,6 +58,7 @@ export class JobSubmission {
         triggeredAt: request.triggeredAt,
         input: request.input,
         targetOptions: request.targetOptions,
+        retries: request.retries,
       },
       executions,
     );

@@ -44,10 +44,17 @@ export class ExecutionStore {
       ),
       get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
       // One statement, so an execution can never be claimed twice.
-      claimNext: db.prepare<[number], ExecutionRow>(
+      insertDelayed: db.prepare(
+        `INSERT INTO executions (id, job_id, attempt, server_id, target, status, created_at, not_before)
+         VALUES (@id, @jobId, @attempt, @serverId, @target, 'queued', @createdAt, @notBefore)`,
+      ),
+      claimNext: db.prepare<[number, number], ExecutionRow>(
         `UPDATE executions SET status = 'claimed', claimed_at = ?
-         WHERE id = (SELECT id FROM executions WHERE status = 'queued' ORDER BY rowid LIMIT 1)
+         WHERE id = (SELECT id FROM executions WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?) ORDER BY rowid LIMIT 1)
          RETURNING *`,
+      ),
+      nextDelayed: db.prepare<[number], { at: number | null }>(
+        "SELECT min(not_before) AS at FROM executions WHERE status = 'queued' AND not_before > ?",
       ),
       resolve: db.prepare<[string, string | null, string | null, string]>(
         `UPDATE executions SET target = ?, options_json = ?, notice = ? WHERE id = ?`,
@@ -68,7 +75,7 @@ export class ExecutionStore {
       active: db.prepare<[], ExecutionRow>(`SELECT * FROM executions WHERE status IN ${ACTIVE} ORDER BY rowid`),
     };
     this.claimTx = db.transaction((now: number) => {
-      const row = this.stmts.claimNext.get(now);
+      const row = this.stmts.claimNext.get(now, now);
       if (row !== undefined && !(row.attempt === 1 && row.server_id === null)) this.refreshJob(row.job_id);
       return row;
     });
@@ -91,6 +98,17 @@ export class ExecutionStore {
   insert(execution: NewExecution): void {
     this.beforeWrite();
     this.stmts.insert.run(execution);
+  }
+
+  /** Adds a queued execution that may not start before `notBefore` (a retry waiting out its backoff). */
+  insertDelayed(execution: NewExecution, notBefore: number): void {
+    this.beforeWrite();
+    this.stmts.insertDelayed.run({ ...execution, notBefore });
+  }
+
+  /** When the earliest retry that may not start yet at `now` may start (a due one is claimed as any other). */
+  nextDelayed(now: number): number | undefined {
+    return this.stmts.nextDelayed.get(now)?.at ?? undefined;
   }
 
   get(id: string): ExecutionRecord | undefined {

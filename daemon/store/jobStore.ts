@@ -33,6 +33,15 @@ export interface JobRecord {
   input: unknown;
   /** What the request asked of its target (limits, network, image); each executor reads it its own way. */
   targetOptions: Record<string, unknown>;
+  /** Run a failed execution again: up to `count` more attempts, backing off from `backoffMs`. */
+  retries: RetryPolicy | null;
+}
+
+export interface RetryPolicy {
+  count: number;
+  backoffMs: number;
+  /** The outcomes that are retried. */
+  on: JobStatus[];
 }
 
 export type NewJob = Omit<JobRecord, 'status' | 'startedAt' | 'finishedAt'>;
@@ -60,6 +69,7 @@ interface JobRow {
   triggered_at: number | null;
   input_json: string | null;
   target_options_json: string | null;
+  retries_json: string | null;
 }
 
 function fromRow(row: JobRow): JobRecord {
@@ -86,6 +96,7 @@ function fromRow(row: JobRow): JobRecord {
     triggeredAt: row.triggered_at,
     input: row.input_json === null ? undefined : (JSON.parse(row.input_json) as unknown),
     targetOptions: row.target_options_json === null ? {} : (JSON.parse(row.target_options_json) as Record<string, unknown>),
+    retries: row.retries_json === null ? null : (JSON.parse(row.retries_json) as RetryPolicy),
   };
 }
 
@@ -104,10 +115,10 @@ export class JobStore {
       insert: db.prepare(
         `INSERT INTO jobs (id, name, runtime, requested_target, status, script, script_name, script_sha256, cwd, env_sealed, env_keys,
                            timeout_ms, created_at, source, event_id, workflow_run_id, workflow_step_id, triggered_at,
-                           input_json, target_options_json)
+                           input_json, target_options_json, retries_json)
          VALUES (@id, @name, @runtime, @requestedTarget, 'queued', @script, @scriptName, @scriptSha256, @cwd, @envSealed, @envKeys,
                  @timeoutMs, @createdAt, @source, @eventId, @workflowRunId, @workflowStepId, @triggeredAt,
-                 @inputJson, @targetOptionsJson)`,
+                 @inputJson, @targetOptionsJson, @retriesJson)`,
       ),
       get: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
       list: db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY rowid DESC LIMIT ?'),
@@ -131,12 +142,13 @@ export class JobStore {
       countStatus: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM jobs WHERE status = ?'),
     };
     this.insertTx = db.transaction((job: NewJob, executions: readonly NewExecution[]) => {
-      const { input, targetOptions, envKeys, ...rest } = job;
+      const { input, targetOptions, envKeys, retries, ...rest } = job;
       this.stmts.insert.run({
         ...rest,
         envKeys: JSON.stringify(envKeys),
         inputJson: input === undefined ? null : JSON.stringify(input),
         targetOptionsJson: Object.keys(targetOptions).length === 0 ? null : JSON.stringify(targetOptions),
+        retriesJson: retries === null ? null : JSON.stringify(retries),
       });
       for (const execution of executions) this.insertExecution(execution);
     });

@@ -287,6 +287,39 @@ describe('events and the scheduler (real daemon, real SQLite)', function () {
     assert.equal(done.container?.network, true);
   });
 
+  it('retries a failed run with backoff, as executions of the same job, and stops at the limit', async () => {
+    const event = await create({ name: 'flaky', script: 'echo "attempt $CRONIUM_EXECUTION_ID"; exit 3\n', retries: 2, retryBackoffMs: 300 });
+    assert.deepEqual(event.retries, { count: 2, backoffMs: 300, on: ['failed', 'timed_out'] });
+    const { job } = await client.request(RunEventRequest, { event: 'flaky' });
+    const done = await waitFor('the last attempt to end', async () => {
+      const j = await getJob(client, job.id);
+      return j.finishedAt !== null && j.executions.length === 3 && j.executions.every((e) => e.finishedAt !== null) ? j : undefined;
+    }, 20_000);
+    assert.equal(done.status, 'failed');
+    assert.deepEqual(done.executions.map((e) => [e.attempt, e.status, e.exitCode]), [[1, 'failed', 3], [2, 'failed', 3], [3, 'failed', 3]]);
+    const gaps = done.executions.slice(1).map((e, i) => Date.parse(e.startedAt as string) - Date.parse(done.executions[i].finishedAt as string));
+    // base 300 ms, then 600 ms, each ×0.5–1.5
+    assert.ok(gaps[0] >= 150 && gaps[0] < 1500, `first wait ${gaps[0]} ms`);
+    assert.ok(gaps[1] >= 300 && gaps[1] < 2500, `second wait ${gaps[1]} ms`);
+  });
+
+  it('a retry that succeeds ends the job succeeded; a retry waiting its backoff survives a daemon restart', async () => {
+    const marker = join(home, 'tried');
+    await create({ name: 'second-time', script: `if [ -e ${marker} ]; then echo ok; else touch ${marker}; exit 1; fi\n`, retries: 3, retryBackoffMs: 3000 });
+    const { job } = await client.request(RunEventRequest, { event: 'second-time' });
+    await waitFor('the first attempt to fail', async () => (await getJob(client, job.id)).executions.length === 2, 10_000);
+    assert.equal((await getJob(client, job.id)).status, 'queued', 'the job waits for its retry, not ended');
+    client.close();
+    await daemon.stop();
+    await restart();
+    const done = await waitFor('the retry to run after the restart', async () => {
+      const j = await getJob(client, job.id);
+      return j.finishedAt !== null ? j : undefined;
+    }, 20_000);
+    assert.equal(done.status, 'succeeded');
+    assert.deepEqual(done.executions.map((e) => [e.attempt, e.status]), [[1, 'failed'], [2, 'succeeded']]);
+  });
+
   it('runs a file event with the file as it is at each run', async () => {
     const file = join(home, 'job.sh');
     writeFileSync(file, '#!/bin/bash\necho first\n');

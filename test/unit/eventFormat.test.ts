@@ -28,6 +28,7 @@ function event(over: Partial<EventDto>): EventDto {
     catchUpWindowMs: 86_400_000,
     maxRuns: null,
     runCount: 3,
+    retries: null,
     timeoutMs: null,
     envKeys: [],
     cwd: null,

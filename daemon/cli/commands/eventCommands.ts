@@ -42,6 +42,8 @@ interface CreateOptions {
   overlap?: string;
   catchUp?: string;
   retries?: string;
+  retryBackoff?: string;
+  retryOn?: string;
   maxRuns?: string;
   timeout?: string;
   env: string[];
@@ -54,6 +56,13 @@ interface CreateOptions {
   description?: string;
   draft?: boolean;
   json?: boolean;
+}
+
+const RETRY_OUTCOMES = ['failed', 'timed_out', 'cancelled'] as const;
+
+function retryOutcomes(text: string | undefined): CreateEventParams['retryOn'] {
+  if (text === undefined) return undefined;
+  return text.split(',').map((o) => oneOf(o.trim(), RETRY_OUTCOMES, '--retry-on') as (typeof RETRY_OUTCOMES)[number]);
 }
 
 /** `--http-url`, `--http-method`, `--header`, `--body`, `--expect-status` as the request. */
@@ -119,6 +128,7 @@ function describe(event: EventDto): string {
     ['overlap', event.overlap],
     ['catch-up', `${event.catchUp} (window ${formatDuration(event.catchUpWindowMs)})`],
     ['runs', event.maxRuns === null ? String(event.runCount) : `${event.runCount} of at most ${event.maxRuns}`],
+    ['retries', event.retries === null ? '-' : `${event.retries.count}, from ${formatDuration(event.retries.backoffMs)}, on ${event.retries.on.join(', ')}`],
     ['timeout', event.timeoutMs === null ? '-' : formatDuration(event.timeoutMs)],
     ['env', event.envKeys.length === 0 ? '-' : event.envKeys.join(', ')],
   ];
@@ -162,7 +172,9 @@ export function registerEventCommands(program: Command, context: () => CliContex
     .option('--target <target>', `${TARGETS.join(' | ')} (default auto)`)
     .option('--overlap <policy>', `when a run is still going: ${OVERLAP_POLICIES.join(' | ')} (default allow)`)
     .option('--catch-up <policy>', `slots missed while the daemon was down: ${CATCH_UP_POLICIES.join(' | ')} (default latest)`)
-    .option('--retries <n>', 'retries of a failed run (not supported yet)')
+    .option('--retries <n>', 'retries of a failed run: more attempts, as executions of the same job')
+    .option('--retry-backoff <duration>', 'the wait before the first retry, doubled for each next (default 10s, ±50% jitter)')
+    .option('--retry-on <outcomes>', 'which outcomes are retried: failed,timed_out,cancelled (default failed,timed_out)')
     .option('--max-runs <n>', 'pause the event after this many scheduled runs')
     .option('--timeout <duration>', 'kill a run after this long, e.g. 30s, 5m, 1h')
     .option('-e, --env <KEY[=VALUE]>', 'an environment variable of every run (repeatable)', (v: string, all: string[]) => [...all, v], [])
@@ -176,7 +188,6 @@ export function registerEventCommands(program: Command, context: () => CliContex
     .option('--draft', 'save it without scheduling it')
     .option('--json', 'print one JSON document')
     .action(async (name: string, options: CreateOptions) => {
-      if (options.retries !== undefined) throw new UsageError('--retries is not supported yet');
       const sources = [options.file, options.script, options.httpUrl].filter((v) => v !== undefined).length;
       if (sources !== 1) throw new UsageError('Give what the event runs: --file PATH, --script TEXT or --http-url URL (one of them)');
       const params: CreateEventParams = {
@@ -193,6 +204,9 @@ export function registerEventCommands(program: Command, context: () => CliContex
         overlap: oneOf<OverlapPolicy>(options.overlap, OVERLAP_POLICIES, '--overlap'),
         catchUp: oneOf<CatchUpPolicy>(options.catchUp, CATCH_UP_POLICIES, '--catch-up'),
         maxRuns: wholeNumber(options.maxRuns, '--max-runs', 1),
+        retries: wholeNumber(options.retries, '--retries', 0),
+        retryBackoffMs: options.retryBackoff === undefined ? undefined : parseDuration(options.retryBackoff, '--retry-backoff'),
+        retryOn: retryOutcomes(options.retryOn),
         timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
         ...(options.env.length === 0 ? {} : { env: parseEnvPairs(options.env, process.env) }),
         cwd: options.cwd === undefined ? undefined : resolve(options.cwd),

@@ -33,6 +33,7 @@ if (jobs.get(jobId) === undefined) {
       script: '',
       scriptName: null,
     scriptSha256: null,
+    retries: null,
       cwd: null,
       envSealed: null,
       envKeys: [],
