@@ -107,6 +107,12 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     variables,
     limiter: new RateLimiter(RATE_PER_MINUTE, RATE_BURST),
     onError: (m) => logger.error(m),
+    eventOf: (id) => {
+      const event = eventStore.get(id);
+      if (event === undefined) return undefined;
+      const { id: _id, name, description, tags, type, scheduleText, status, runCount, maxRuns } = events.dto(event);
+      return { id: _id, name, description, tags, type, schedule: scheduleText, status, runCount, maxRuns };
+    },
   });
   // A script told its output is saved can count on it.
   const runtimeApi: RuntimeRequestHandler = async (request) => {

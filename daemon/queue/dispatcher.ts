@@ -229,7 +229,8 @@ export class Dispatcher {
   private ended(run: ExecutionRun, final: ExecutionRecord): void {
     this.deps.runs.delete(run);
     this.deps.logger.debug(`execution ${final.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''}`);
-    if (!this.retry(final)) this.announceEnd(final);
+    const job = this.deps.jobs.get(final.jobId) as JobRecord;
+    if (!this.retry(final, job)) this.announceEnd(final, job);
     this.pump();
   }
 
@@ -238,9 +239,8 @@ export class Dispatcher {
    * exponential backoff with jitter (base × 2^(attempt−1), ×0.5–1.5, at most an hour). The attempt waits
    * in the store (`not_before`), so a restarted daemon runs it too. The job is not finished meanwhile.
    */
-  private retry(final: ExecutionRecord): boolean {
+  private retry(final: ExecutionRecord, job: JobRecord | undefined): boolean {
     if (!this.accepting) return false; // a stopping daemon: the end is the end
-    const job = this.deps.jobs.get(final.jobId);
     const policy = job?.retries;
     if (job === undefined || !policy || !policy.on.includes(final.status) || final.attempt > policy.count) return false;
     const now = Date.now();
@@ -272,8 +272,8 @@ export class Dispatcher {
     }, due - now + 1);
   }
 
-  private announceEnd(execution: ExecutionRecord): void {
-    const job = this.deps.jobs.get(execution.jobId) as JobRecord;
+  private announceEnd(execution: ExecutionRecord, known?: JobRecord): void {
+    const job = known ?? (this.deps.jobs.get(execution.jobId) as JobRecord);
     this.deps.bus.emit('execution:finished', { job, execution, output: execution.output ?? null, condition: execution.condition });
     if (isTerminalStatus(job.status)) {
       this.deps.terminals.forget(job.id);

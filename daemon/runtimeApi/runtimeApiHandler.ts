@@ -15,6 +15,8 @@ export interface RuntimeApiDeps {
   variables: Variables;
   limiter: RateLimiter;
   onError: (message: string) => void;
+  /** The event a job was started by, as a script sees it in `cronium.event()` (undefined once deleted). */
+  eventOf?: (eventId: string) => Record<string, unknown> | undefined;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -102,7 +104,7 @@ async function route(deps: RuntimeApiDeps, request: RuntimeRequest): Promise<Run
     case 'GET input':
       return reply(200, { success: true, data: job.input ?? null });
     case 'GET context':
-      return reply(200, { success: true, data: context(job, execution) });
+      return reply(200, { success: true, data: context(job, execution, job.eventId === null ? undefined : deps.eventOf?.(job.eventId)) });
     case 'GET variables': {
       const value = deps.variables.get(key as string);
       if (value === undefined) return fail(404, 'not_found', `No variable ${key}`);
@@ -140,7 +142,7 @@ function write(deps: RuntimeApiDeps, execution: ExecutionRecord, endpoint: strin
   return reply(200, { success: true });
 }
 
-function context(job: JobRecord, execution: ExecutionRecord): Record<string, unknown> {
+function context(job: JobRecord, execution: ExecutionRecord, event: Record<string, unknown> | undefined): Record<string, unknown> {
   return {
     executionId: execution.id,
     jobId: job.id,
@@ -156,5 +158,7 @@ function context(job: JobRecord, execution: ExecutionRecord): Record<string, unk
     // What made the job: manual, schedule, action, workflow or retry; for a schedule, the slot's time.
     source: job.source,
     scheduledFor: job.triggeredAt === null ? null : new Date(job.triggeredAt).toISOString(),
+    // The event itself: name, description, tags, type, schedule in words, run count.
+    event: event ?? null,
   };
 }

@@ -43,6 +43,8 @@ export class Scheduler {
   private readonly now: () => number;
   /** The one slot per event (policy queue) that waits for the event's running job to end. */
   private readonly waiting = new Map<string, { slot: number; why: Why }>();
+  /** The jobs to make once this tick's slots are committed. */
+  private readonly launches: (() => void)[] = [];
 
   constructor(private readonly deps: SchedulerDeps) {
     this.now = deps.now ?? Date.now;
@@ -121,6 +123,9 @@ export class Scheduler {
       const fresh = this.deps.store.get(eventId);
       if (fresh !== undefined) this.plan(fresh);
     }
+    // One commit for all the slots of this tick: 1000 events due in the same second used to be 1000
+    // commits before the last slot was even written (fire delay p99 277 ms against 5 ms without jobs).
+    this.launch();
     this.arm();
   }
 
@@ -179,15 +184,25 @@ export class Scheduler {
       this.deps.store.update({ ...event, runCount: counted, status: 'paused', decidedThrough: slot, updatedAt: firedAt });
       this.deps.logger.info(`event ${event.name} reached its ${event.maxRuns} runs: paused`);
     }
-    this.deps.commitWrites();
     if (waits) {
       this.waiting.set(event.id, { slot, why });
       return;
     }
-    if (busy && event.overlap === 'replace') {
-      for (const id of active) void this.deps.queue.cancel(id).catch(() => undefined);
-    }
-    this.submit(event, slot, why);
+    // Made after the tick's slots are all in the ledger, with one commit (see tick).
+    this.launches.push(() => {
+      if (busy && event.overlap === 'replace') {
+        for (const id of active) void this.deps.queue.cancel(id).catch(() => undefined);
+      }
+      this.submit(event, slot, why);
+    });
+  }
+
+  /** Commits the slots decided so far, then makes their jobs: a slot is stored before its job exists. */
+  private launch(): void {
+    if (this.launches.length === 0) return;
+    const launches = this.launches.splice(0);
+    this.deps.commitWrites();
+    for (const go of launches) go();
   }
 
   /** A job of `eventId` ended: the run waiting for it (policy queue) goes now. */

@@ -258,7 +258,9 @@ describe('events and the scheduler (real daemon, real SQLite)', function () {
       script: [
         'echo "env $CRONIUM_EVENT_ID $CRONIUM_SCHEDULED_TIME $CRONIUM_IS_CATCHUP"',
         'echo "api $(cronium_event_field eventId) $(cronium_event_field eventName) $(cronium_event_field source) $(cronium_event_field scheduledFor)"',
+        'echo "event $(cronium_event_field event.name) $(cronium_event_field event.description) $(cronium_event_field event.schedule)"',
       ].join('\n'),
+      description: 'says-who',
     });
     const slot = await waitFor('a slot whose job ended', () => ledger(home, event.id).slots.find((s) => s.decision === 'fired'), 10_000);
     const job = await waitFor('the job to end', async () => {
@@ -271,6 +273,7 @@ describe('events and the scheduler (real daemon, real SQLite)', function () {
     const at = new Date(slot.scheduled_for).toISOString();
     assert.match(text, new RegExp(`env ${event.id} ${at} 0`));
     assert.match(text, new RegExp(`api ${event.id} knows schedule ${at}`));
+    assert.match(text, /event knows says-who every 1s/, 'cronium.event() returns the event itself too');
   });
 
   it('passes its network and limits to a container run', async function () {
