@@ -202,6 +202,17 @@ describe('events and the scheduler (real daemon, real SQLite)', function () {
     assertEachSlotOnce(home, event.id);
   });
 
+  it('overlap allow (the default): a slow job on a fast schedule runs side by side with the next', async () => {
+    const event = await create({ name: 'side-by-side', every: '1s', script: 'sleep 2.5\n' });
+    assert.equal(event.overlap, 'allow');
+    await waitFor('two runs at once', async () => {
+      const ids = ledger(home, event.id).jobs.map((j) => j.id);
+      const jobs = await Promise.all(ids.map((id) => getJob(client, id)));
+      return jobs.filter((j) => j.status === 'running').length >= 2;
+    }, 10_000);
+    assert.ok(ledger(home, event.id).slots.every((s) => s.decision !== 'skipped'), 'no slot skipped');
+  });
+
   it('overlap skip: a slow job on a fast schedule skips the slots while it runs, and says why', async () => {
     const event = await create({ name: 'slow', every: '1s', overlap: 'skip', script: 'sleep 2.5\n' });
     await waitFor('a skipped slot', () => ledger(home, event.id).slots.some((s) => s.decision === 'skipped'), 10_000);
