@@ -59,7 +59,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * CEST (01:00Z) to 02:00 CET. The rule (README): 02:30 on a spring-forward day runs at 03:00; on a
  * fall-back day once, at the first 02:30; an interval pattern runs in both occurrences of the hour.
  */
-describe('schedules across DST, against the real daemon at chosen times (faketime)', function () {
+describe('schedules at chosen wall-clock times, against the real daemon (faketime): DST days, a sleep', function () {
   this.timeout(90_000);
   let home: string;
   let daemon: DaemonProcess | undefined;
@@ -84,6 +84,51 @@ describe('schedules across DST, against the real daemon at chosen times (faketim
     client = await daemon.connect();
     return client;
   };
+
+  it('a wall clock that jumps ahead of the monotonic one (a machine that slept) is caught up with the reason', async () => {
+    // libfaketime reads the clock's offset from this file at every call: writing "+120" moves the wall
+    // clock two minutes ahead while the monotonic clock (timers) runs on, as after a suspend.
+    const offset = join(home, 'clock-offset');
+    writeFileSync(offset, '+0');
+    const wrapper = join(home, 'node-sleeps');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nexec env LD_PRELOAD='${LIBFAKETIME}' FAKETIME_TIMESTAMP_FILE='${offset}' FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 '${process.execPath}' "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    daemon = await DaemonProcess.start(home, {}, { node: wrapper });
+    client = await daemon.connect();
+    const { event } = await client.request(CreateEventRequest, {
+      name: 'slept',
+      script: 'true\n',
+      runtime: 'bash',
+      target: 'local',
+      every: '10s',
+      catchUp: 'latest',
+    });
+    writeFileSync(offset, '+120');
+    const db = () => new Database(join(home, 'cronium.db'), { readonly: true });
+    const rows = await waitFor(
+      'the slots of the jump to be decided',
+      () => {
+        const conn = db();
+        try {
+          const slots = conn
+            .prepare<[string], { decision: string; catch_up: number; reason: string | null }>(
+              'SELECT decision, catch_up, reason FROM event_slots WHERE event_id = ? ORDER BY scheduled_for',
+            )
+            .all(event.id);
+          return slots.length >= 5 && slots.every((r) => r.decision !== 'firing') ? slots : undefined;
+        } finally {
+          conn.close();
+        }
+      },
+      30_000,
+    );
+    assert.ok(rows.every((r) => /missed: the machine was asleep/.test(r.reason ?? '')), JSON.stringify(rows));
+    assert.deepEqual(rows.map((r) => r.decision), [...rows.slice(0, -1).map(() => 'skipped'), 'fired'], 'latest: the newest runs');
+    assert.equal(rows[rows.length - 1].catch_up, 1);
+  });
 
   it('Europe/Berlin spring forward: 30 2 * * * runs at 03:00 CEST (01:00Z) that day, then at 02:30 again', async () => {
     const c = await startAt('2026-03-29 00:59:52');
