@@ -35,6 +35,8 @@ const [, cli] = await Promise.all([
   build({ ...common, entryPoints: { demo: 'daemon/cli/demo.ts' }, outdir: 'dist' }),
   // The Docker client is a bundle of its own, loaded by the daemon on the first container job.
   build({ ...common, entryPoints: { containerExecutor: 'daemon/executors/container/containerExecutor.ts' }, outdir: 'dist' }),
+  // nodemailer likewise, loaded on the first email (events/notifiers.ts).
+  build({ ...common, entryPoints: { mailer: 'daemon/events/mailerBundle.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', minify: true }),
 ]);
 chmodSync('dist/cli.js', 0o755);

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -140,7 +142,7 @@ export class Mailer {
       throw new SendError('not_configured', 'no SMTP server: set CRONIUM_SMTP_URL (e.g. smtp://user:password@mail.example.com:587) in the daemon\'s environment and restart it');
     }
     // Loaded on the first email: most daemons never send one, and every daemon would pay for it at start.
-    const { createTransport } = await import('nodemailer');
+    const { createTransport } = loadMailer();
     const transport = createTransport({
       url: this.url,
       connectionTimeout: SEND_TIMEOUT_MS,
@@ -159,4 +161,14 @@ export class Mailer {
       transport.close();
     }
   }
+}
+
+type MailerModule = typeof import('./mailerBundle');
+
+/** dist/mailer.js next to the daemon bundle; under tsx (tests) the TypeScript module. */
+function loadMailer(): MailerModule {
+  const bundled = join(__dirname, 'mailer.js');
+  const path = existsSync(bundled) ? bundled : join(__dirname, 'mailerBundle');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path esbuild must not inline
+  return require(path) as MailerModule;
 }
