@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunJobRequest } from '../daemon/protocol/jobs';
 import { TerminalStatusWatcher, withDaemon, type BenchDaemon } from './benchDaemon';
-import { memoryBreakdown, MIB, threadSwitches, type MemoryBreakdown } from './proc';
+import { breakdownMiB, busiest, memoryBreakdown, mib, MIB, threadSwitches } from './proc';
 import { TRIVIAL_SCRIPT } from './rawSpawn';
 import { verdict, type BenchOptions, type BenchReport } from './result';
 import { median, round } from './stats';
@@ -138,23 +138,3 @@ async function runSomeJobs(daemon: BenchDaemon): Promise<void> {
   client.close();
 }
 
-function busiest(window: IdleWindow): string {
-  if (window.byThread.length === 0) return '';
-  return `; busiest threads ${window.byThread
-    .slice(0, 3)
-    .map((t) => `${t.name === 'main' ? 'main' : `tid ${t.tid}`}:${t.switches}`)
-    .join(' ')}`;
-}
-
-function mib(bytes: number | undefined): string {
-  return bytes === undefined ? '?' : (bytes / MIB).toFixed(1);
-}
-
-function breakdownMiB(m: MemoryBreakdown): Record<string, number | null> {
-  return {
-    rss: round(m.rssBytes / MIB, 2),
-    anon: round(m.anonBytes / MIB, 2),
-    file: round(m.fileBytes / MIB, 2),
-    pss: m.pssBytes === undefined ? null : round(m.pssBytes / MIB, 2),
-  };
-}

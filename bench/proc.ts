@@ -128,3 +128,22 @@ export class RssSampler {
     }
   }
 }
+
+/** `; busiest threads main:3 tid 1234:2`, for a row's note (empty when no thread woke). */
+export function busiest(window: { byThread: readonly { tid: number; name: string; switches: number }[] }): string {
+  if (window.byThread.length === 0) return '';
+  return `; busiest threads ${window.byThread
+    .slice(0, 3)
+    .map((t) => `${t.name === 'main' ? 'main' : `tid ${t.tid}`}:${t.switches}`)
+    .join(' ')}`;
+}
+
+export function mib(bytes: number | undefined): string {
+  return bytes === undefined ? '?' : (bytes / MIB).toFixed(1);
+}
+
+/** A memory breakdown in MiB, for a report's details. */
+export function breakdownMiB(m: MemoryBreakdown): Record<string, number | null> {
+  const r = (bytes: number) => Math.round((bytes / MIB) * 100) / 100;
+  return { rss: r(m.rssBytes), anon: r(m.anonBytes), file: r(m.fileBytes), pss: m.pssBytes === undefined ? null : r(m.pssBytes) };
+}

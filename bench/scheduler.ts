@@ -8,7 +8,7 @@ import { UpdateSettingsRequest } from '../daemon/protocol/settings';
 import { DaemonProcess } from '../test/helpers/daemonProcess';
 import { makeTempHome, removeHome } from '../test/helpers/tempHome';
 import { withDaemon } from './benchDaemon';
-import { cpuTimeMs, memoryBreakdown, MIB, threadSwitches, type MemoryBreakdown } from './proc';
+import { breakdownMiB, busiest, cpuTimeMs, memoryBreakdown, mib, MIB, threadSwitches, type MemoryBreakdown } from './proc';
 import { verdict, type BenchOptions, type BenchReport, type BenchRow } from './result';
 import { median, percentile, round } from './stats';
 
@@ -547,23 +547,3 @@ function burstText(bursts: readonly Burst[]): string {
   return `: ${bursts.map((b) => `${b.switches} at ${b.second} s`).join(', ')}`;
 }
 
-function busiest(window: SwitchesWindow): string {
-  if (window.byThread.length === 0) return '';
-  return `; busiest threads ${window.byThread
-    .slice(0, 3)
-    .map((t) => `${t.name === 'main' ? 'main' : `tid ${t.tid}`}:${t.switches}`)
-    .join(' ')}`;
-}
-
-function mib(bytes: number | undefined): string {
-  return bytes === undefined ? '?' : (bytes / MIB).toFixed(1);
-}
-
-function breakdownMiB(m: MemoryBreakdown): Record<string, number | null> {
-  return {
-    rss: round(m.rssBytes / MIB, 2),
-    anon: round(m.anonBytes / MIB, 2),
-    file: round(m.fileBytes / MIB, 2),
-    pss: m.pssBytes === undefined ? null : round(m.pssBytes / MIB, 2),
-  };
-}

@@ -243,16 +243,25 @@ export class Events {
     input: unknown = undefined,
   ): JobRequest {
     const own = event.envSealed === null ? {} : (JSON.parse(this.deps.secrets.open(event.envSealed)) as Record<string, string>);
+    const common = {
+      source,
+      target: event.target as Target,
+      targetOptions: event.targetOptions,
+      name: event.name,
+      env: { ...own, ...extraEnv },
+      cwd: event.cwd,
+      timeoutMs: event.timeoutMs,
+      eventId: event.id,
+      workflowRunId: null,
+      workflowStepId: null,
+      attempt: 1,
+      triggeredAt,
+      terminal: null,
+      retries: (event.retries ?? null) as RetryPolicy | null,
+    };
     if (event.type === 'http') {
       // The request runs as a Node.js job on the host (a container job has no network by default).
-      return {
-        ...this.jobBase(event, source, triggeredAt, { ...own, ...extraEnv }),
-        script: HTTP_RUNNER,
-        scriptName: 'http-request.js',
-        runtime: 'node',
-        target: 'local',
-        input: event.http,
-      };
+      return { ...common, script: HTTP_RUNNER, scriptName: 'http-request.js', runtime: 'node', target: 'local', input: event.http };
     }
     let script = event.script ?? '';
     if (event.file !== null) {
@@ -262,49 +271,7 @@ export class Events {
         throw new CroniumError(ErrorCodes.InvalidParams, 'invalid_params', `Cannot read ${event.file}, the script of event ${event.name}: ${(e as Error).message}`);
       }
     }
-    return {
-      source,
-      script,
-      scriptName: event.file === null ? null : basename(event.file),
-      runtime: event.type,
-      target: event.target as Target,
-      targetOptions: event.targetOptions,
-      name: event.name,
-      env: { ...own, ...extraEnv },
-      cwd: event.cwd,
-      timeoutMs: event.timeoutMs,
-      input,
-      eventId: event.id,
-      workflowRunId: null,
-      workflowStepId: null,
-      attempt: 1,
-      triggeredAt,
-      terminal: null,
-      retries: (event.retries ?? null) as RetryPolicy | null,
-    };
-  }
-
-  private jobBase(event: EventRecord, source: JobRequest['source'], triggeredAt: number | null, env: Record<string, string>): JobRequest {
-    return {
-      source,
-      script: '',
-      scriptName: null,
-      runtime: 'node',
-      target: event.target as Target,
-      targetOptions: event.targetOptions,
-      name: event.name,
-      env,
-      cwd: event.cwd,
-      timeoutMs: event.timeoutMs,
-      input: undefined,
-      eventId: event.id,
-      workflowRunId: null,
-      workflowStepId: null,
-      attempt: 1,
-      triggeredAt,
-      terminal: null,
-      retries: (event.retries ?? null) as RetryPolicy | null,
-    };
+    return { ...common, script, scriptName: event.file === null ? null : basename(event.file), runtime: event.type, input };
   }
 
   dto(event: EventRecord, withSlots = false): EventDto {

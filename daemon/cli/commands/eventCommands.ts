@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { RequestType } from 'vscode-jsonrpc';
+import type { ErrorData } from '../../protocol/errors';
 import { RUNTIMES, TARGETS, type Runtime, type Target } from '../../protocol/dto';
 import {
   CATCH_UP_POLICIES,
@@ -148,25 +150,21 @@ function describe(event: EventDto): string {
   return text;
 }
 
-/** `cronium events create|list|show|run|pause|resume|reset|delete|history`. An event is named by name or id. */
-export function registerEventCommands(program: Command, context: () => CliContext): void {
-  const events = program.command('events').description('saved scripts with schedules');
-  registerEventActionCommands(events, context);
+const collect = (value: string, all: string[]): string[] => [...all, value];
 
-  events
-    .command('create')
-    .description('save a script as an event; without --cron, --every or --at it runs only when asked')
-    .argument('<name>', 'a name of your choice (events are addressed by name or id)')
+/** The options `events create` and `events update` share: what runs, when, where and how. */
+function withEventOptions(command: Command): Command {
+  return command
     .option('--file <path>', 'the script file, read at each run')
     .option('--script <text>', 'the script itself')
     .option('--http-url <url>', 'an HTTP request event: this URL ({{variables.KEY}} is filled in at each run)')
     .option('--http-method <method>', 'its method (default GET)')
-    .option('--header <header>', "a request header, 'Name: value' (repeatable)", (v: string, all: string[]) => [...all, v], [])
+    .option('--header <header>', "a request header, 'Name: value' (repeatable)", collect, [])
     .option('--body <text>', 'the request body')
     .option('--expect-status <code>', 'the status that means success (default any 2xx)')
     .option('--runtime <runtime>', `${RUNTIMES.join(' | ')} (default: from the file name or first line)`)
     .option('--cron <expr>', 'a cron expression: 5 fields, or 6 with seconds first')
-    .option('--tz <zone>', 'the IANA time zone of --cron or --at (default: this machine\'s)')
+    .option('--tz <zone>', "the IANA time zone of --cron or --at (default: this machine's)")
     .option('--every <duration>', 'a true interval from now, e.g. 90s, 7m, 1h30m')
     .option('--at <datetime>', 'once, at an ISO date-time, e.g. 2026-12-24T18:00')
     .option('--target <target>', `${TARGETS.join(' | ')} (default auto)`)
@@ -177,7 +175,7 @@ export function registerEventCommands(program: Command, context: () => CliContex
     .option('--retry-on <outcomes>', 'which outcomes are retried: failed,timed_out,cancelled (default failed,timed_out)')
     .option('--max-runs <n>', 'pause the event after this many scheduled runs')
     .option('--timeout <duration>', 'kill a run after this long, e.g. 30s, 5m, 1h')
-    .option('-e, --env <KEY[=VALUE]>', 'an environment variable of every run (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('-e, --env <KEY[=VALUE]>', 'an environment variable of every run (repeatable)', collect, [])
     .option('--cwd <dir>', 'working directory of the runs')
     .option('--network', 'container runs: allow network access')
     .option('--memory <mb>', 'container runs: memory limit in MiB (default 512)')
@@ -185,96 +183,83 @@ export function registerEventCommands(program: Command, context: () => CliContex
     .option('--pids <n>', 'container runs: process limit (default 100)')
     .option('--image <image>', 'container runs: the image instead of the runtime default')
     .option('--description <text>', 'what it is for')
+    .option('--json', 'print one JSON document');
+}
+
+/** The params those options give, only the ones given. */
+function eventFields(options: Omit<CreateOptions, 'draft'>): Omit<CreateEventParams, 'name' | 'status'> {
+  const fields: Omit<CreateEventParams, 'name' | 'status'> = {
+    file: options.file === undefined ? undefined : resolve(options.file),
+    script: options.script,
+    http: options.httpUrl === undefined ? undefined : httpSpec(options),
+    runtime: oneOf<Runtime>(options.runtime, RUNTIMES, '--runtime'),
+    cron: options.cron,
+    timezone: options.tz,
+    every: options.every,
+    at: options.at,
+    target: oneOf<Target>(options.target, TARGETS, '--target'),
+    overlap: oneOf<OverlapPolicy>(options.overlap, OVERLAP_POLICIES, '--overlap'),
+    catchUp: oneOf<CatchUpPolicy>(options.catchUp, CATCH_UP_POLICIES, '--catch-up'),
+    maxRuns: wholeNumber(options.maxRuns, '--max-runs', 1),
+    retries: wholeNumber(options.retries, '--retries', 0),
+    retryBackoffMs: options.retryBackoff === undefined ? undefined : parseDuration(options.retryBackoff, '--retry-backoff'),
+    retryOn: retryOutcomes(options.retryOn),
+    timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
+    env: options.env.length === 0 ? undefined : parseEnvPairs(options.env, process.env),
+    cwd: options.cwd === undefined ? undefined : resolve(options.cwd),
+    network: options.network,
+    limits: limitsOf(options),
+    image: options.image,
+    description: options.description,
+  };
+  for (const key of Object.keys(fields) as (keyof typeof fields)[]) if (fields[key] === undefined) delete fields[key];
+  return fields;
+}
+
+/** Sends a create or update and prints the event saved. */
+async function saved<P>(
+  context: () => CliContext,
+  request: RequestType<P, { event: EventDto }, ErrorData>,
+  params: P,
+  json: boolean | undefined,
+): Promise<void> {
+  for (const key of Object.keys(params as object) as (keyof P)[]) if (params[key] === undefined) delete params[key];
+  const client = await context().client();
+  const { event } = await client.request(request, params);
+  client.close();
+  if (json) printJson(event);
+  else process.stdout.write(`${event.id} ${event.name}: ${event.scheduleText}${event.nextRuns[0] ? `, next ${event.nextRuns[0]}` : ''}\n`);
+}
+
+/** `cronium events create|list|show|run|pause|resume|reset|delete|history`. An event is named by name or id. */
+export function registerEventCommands(program: Command, context: () => CliContext): void {
+  const events = program.command('events').description('saved scripts with schedules');
+  registerEventActionCommands(events, context);
+
+  withEventOptions(events
+    .command('create')
+    .description('save a script as an event; without --cron, --every or --at it runs only when asked')
+    .argument('<name>', 'a name of your choice (events are addressed by name or id)')
     .option('--draft', 'save it without scheduling it')
-    .option('--json', 'print one JSON document')
     .action(async (name: string, options: CreateOptions) => {
       const sources = [options.file, options.script, options.httpUrl].filter((v) => v !== undefined).length;
       if (sources !== 1) throw new UsageError('Give what the event runs: --file PATH, --script TEXT or --http-url URL (one of them)');
-      const params: CreateEventParams = {
-        name,
-        ...(options.file === undefined ? {} : { file: resolve(options.file) }),
-        ...(options.script === undefined ? {} : { script: options.script }),
-        ...(options.httpUrl === undefined ? {} : { http: httpSpec(options) }),
-        runtime: oneOf<Runtime>(options.runtime, RUNTIMES, '--runtime'),
-        cron: options.cron,
-        timezone: options.tz,
-        every: options.every,
-        at: options.at,
-        target: oneOf<Target>(options.target, TARGETS, '--target'),
-        overlap: oneOf<OverlapPolicy>(options.overlap, OVERLAP_POLICIES, '--overlap'),
-        catchUp: oneOf<CatchUpPolicy>(options.catchUp, CATCH_UP_POLICIES, '--catch-up'),
-        maxRuns: wholeNumber(options.maxRuns, '--max-runs', 1),
-        retries: wholeNumber(options.retries, '--retries', 0),
-        retryBackoffMs: options.retryBackoff === undefined ? undefined : parseDuration(options.retryBackoff, '--retry-backoff'),
-        retryOn: retryOutcomes(options.retryOn),
-        timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
-        ...(options.env.length === 0 ? {} : { env: parseEnvPairs(options.env, process.env) }),
-        cwd: options.cwd === undefined ? undefined : resolve(options.cwd),
-        network: options.network,
-        limits: limitsOf(options),
-        image: options.image,
-        description: options.description,
-        status: options.draft ? 'draft' : undefined,
-      };
-      for (const key of Object.keys(params) as (keyof CreateEventParams)[]) if (params[key] === undefined) delete params[key];
-      const client = await context().client();
-      const { event } = await client.request(CreateEventRequest, params);
-      client.close();
-      if (options.json) printJson(event);
-      else process.stdout.write(`${event.id} ${event.name}: ${event.scheduleText}${event.nextRuns[0] ? `, next ${event.nextRuns[0]}` : ''}\n`);
-    });
+      const params: CreateEventParams = { name, ...eventFields(options), status: options.draft ? 'draft' : undefined };
+      await saved(context, CreateEventRequest, params, options.json);
+    }));
 
-  events
+  withEventOptions(events
     .command('update')
-    .description("change an event's settings; the options are those of create")
+    .description("change an event's settings; the options are those of create (a new --env replaces the old one)")
     .argument('<event>', 'name or id')
     .option('--name <name>', 'a new name')
-    .option('--file <path>', 'the script file, read at each run')
-    .option('--script <text>', 'the script itself')
-    .option('--runtime <runtime>', RUNTIMES.join(' | '))
-    .option('--cron <expr>', 'a cron expression: 5 fields, or 6 with seconds first')
-    .option('--tz <zone>', 'the IANA time zone of --cron or --at')
-    .option('--every <duration>', 'a true interval from now, e.g. 90s, 7m, 1h30m')
-    .option('--at <datetime>', 'once, at an ISO date-time')
     .option('--manual', 'drop the schedule: run only when asked')
-    .option('--target <target>', TARGETS.join(' | '))
-    .option('--overlap <policy>', OVERLAP_POLICIES.join(' | '))
-    .option('--catch-up <policy>', CATCH_UP_POLICIES.join(' | '))
-    .option('--max-runs <n>', 'pause the event after this many scheduled runs')
-    .option('--timeout <duration>', 'kill a run after this long')
-    .option('-e, --env <KEY[=VALUE]>', 'the environment of every run, replacing the old one (repeatable)', (v: string, all: string[]) => [...all, v], [])
-    .option('--cwd <dir>', 'working directory of the runs')
-    .option('--description <text>', 'what it is for')
-    .option('--json', 'print one JSON document')
     .action(async (ref: string, options: Omit<CreateOptions, 'draft'> & { name?: string; manual?: boolean }) => {
-      if (options.file !== undefined && options.script !== undefined) throw new UsageError('Give --file or --script, not both');
-      const params: UpdateEventParams = {
-        event: ref,
-        name: options.name,
-        file: options.file === undefined ? undefined : resolve(options.file),
-        script: options.script,
-        runtime: oneOf<Runtime>(options.runtime, RUNTIMES, '--runtime'),
-        cron: options.cron,
-        timezone: options.tz,
-        every: options.every,
-        at: options.at,
-        manual: options.manual,
-        target: oneOf<Target>(options.target, TARGETS, '--target'),
-        overlap: oneOf<OverlapPolicy>(options.overlap, OVERLAP_POLICIES, '--overlap'),
-        catchUp: oneOf<CatchUpPolicy>(options.catchUp, CATCH_UP_POLICIES, '--catch-up'),
-        maxRuns: wholeNumber(options.maxRuns, '--max-runs', 1),
-        timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
-        env: options.env.length === 0 ? undefined : parseEnvPairs(options.env, process.env),
-        cwd: options.cwd === undefined ? undefined : resolve(options.cwd),
-        description: options.description,
-      };
-      for (const key of Object.keys(params) as (keyof UpdateEventParams)[]) if (params[key] === undefined) delete params[key];
-      const client = await context().client();
-      const { event } = await client.request(UpdateEventRequest, params);
-      client.close();
-      if (options.json) printJson(event);
-      else process.stdout.write(`${event.id} ${event.name}: ${event.scheduleText}${event.nextRuns[0] ? `, next ${event.nextRuns[0]}` : ''}\n`);
-    });
+      const sources = [options.file, options.script, options.httpUrl].filter((v) => v !== undefined).length;
+      if (sources > 1) throw new UsageError('Give one of --file, --script and --http-url, not several');
+      const params: UpdateEventParams = { event: ref, name: options.name, manual: options.manual, ...eventFields(options) };
+      await saved(context, UpdateEventRequest, params, options.json);
+    }));
 
   events
     .command('list')
