@@ -70,7 +70,8 @@ export class BenchDaemon {
   static async start(): Promise<BenchDaemon> {
     const home = makeTempHome();
     try {
-      const daemon = await DaemonProcess.start(home);
+      // CRONIUM_BENCH_DAEMON_NODE: another node (a wrapper adding --cpu-prof, say) to run the daemon with.
+      const daemon = await DaemonProcess.start(home, {}, { node: process.env.CRONIUM_BENCH_DAEMON_NODE });
       const scratchDir = join(home, 'bench');
       mkdirSync(scratchDir);
       return new BenchDaemon(home, daemon, scratchDir);

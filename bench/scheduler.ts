@@ -47,11 +47,13 @@ const GC_THREADS = 3;
 export async function benchScheduler(options: BenchOptions): Promise<BenchReport> {
   const fire = await fireDelay(options, 'run');
   const decide = await fireDelay(options, 'skip');
-  const idle = await idleWithSchedules(options);
+  const idle = await idleWithSchedules(options, 'UTC');
+  // A zone with rules: the time zone database is read (UTC needs none), and that is RSS too.
+  const idleZone = await idleWithSchedules(options, 'Europe/Berlin');
   return {
     name: 'scheduler',
-    rows: [...fire.rows, ...decide.rows, ...idle.rows],
-    details: { fire: fire.details, decideOnly: decide.details, idle: idle.details },
+    rows: [...fire.rows, ...decide.rows, ...idle.rows, ...idleZone.rows],
+    details: { fire: fire.details, decideOnly: decide.details, idle: idle.details, idleEuropeBerlin: idleZone.details },
   };
 }
 
@@ -344,7 +346,7 @@ function spreadInSecond(times: readonly number[]): number[] {
   return tenths;
 }
 
-/** A daily cron in UTC whose next run is about 23 hours from now (the minute after now + 23 h). */
+/** A daily cron whose next run is about 23 hours from now in UTC (the minute after now + 23 h); 21–25 h in other zones. */
 function cronTomorrow(now: number): string {
   const at = new Date(now + 23 * 3_600_000 + 60_000);
   return `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
@@ -358,14 +360,14 @@ function cronTomorrow(now: number): string {
  * work, then it runs a few mark-compacts on the main thread and V8's workers: a one-off, see `idle`),
  * then count over 60 s; quick runs count over 5 s right after the RSS, before the reducer's timer.
  */
-async function idleWithSchedules(options: BenchOptions): Promise<Part> {
+async function idleWithSchedules(options: BenchOptions, timezone: string): Promise<Part> {
   const windowS = options.quick ? 5 : 60;
   const gcWaitCapS = options.quick ? 0 : 60;
   const allowedBursts = Math.floor(windowS / 60);
   const home = makeTempHome();
   try {
     const cron = cronTomorrow(Date.now());
-    options.log(`scheduler: ${EVENTS} events cron '${cron}' UTC, daemon restarted on them, no client, a ${windowS} s window`);
+    options.log(`scheduler: ${EVENTS} events cron '${cron}' ${timezone}, daemon restarted on them, no client, a ${windowS} s window`);
     const first = await DaemonProcess.start(home);
     let fresh: MemoryBreakdown;
     let afterCreates: MemoryBreakdown;
@@ -381,7 +383,7 @@ async function idleWithSchedules(options: BenchOptions): Promise<Part> {
         runtime: 'bash',
         target: 'local',
         cron,
-        timezone: 'UTC',
+        timezone,
       }));
       client.close();
       createMs = created.ms;
@@ -415,7 +417,7 @@ async function idleWithSchedules(options: BenchOptions): Promise<Part> {
       return {
         rows: [
           {
-            benchmark: `idle RSS with ${EVENTS} schedules due tomorrow`,
+            benchmark: `idle RSS with ${EVENTS} schedules due tomorrow (${timezone})`,
             measured: { value: rssMiB, unit: 'MiB' },
             baseline: { value: baselineMiB, unit: 'MiB' },
             comparison: { value: rssMiB - baselineMiB, unit: 'MiB' },
@@ -426,7 +428,7 @@ async function idleWithSchedules(options: BenchOptions): Promise<Part> {
               `${mib(after.rssBytes)} MiB after the window; ${mib(afterCreates.rssBytes)} MiB in the daemon that created them; next run in ${nextRunInH} h`,
           },
           {
-            benchmark: `idle wake-ups with ${EVENTS} schedules due tomorrow`,
+            benchmark: `idle wake-ups with ${EVENTS} schedules due tomorrow (${timezone})`,
             measured: { value: bursts.length / windowS, unit: 'wakeups/s' },
             baseline: null,
             comparison: null,

@@ -129,6 +129,39 @@ describe('event schedules: cron', function () {
   });
 });
 
+describe('event schedules: the next run, asked again and again', function () {
+  // The scheduler plans each event's next slot alone; the answer for one schedule is remembered.
+  const times = (from: string, to: string, n: number) => {
+    const [a, b] = [ms(from), ms(to)];
+    // A fixed pseudo-random walk, back and forth: remembered answers are hit, missed and replaced.
+    return Array.from({ length: n }, (_, i) => a + Math.floor((((i * 7919) % n) / n) * (b - a)) + (i % 3) * 1000);
+  };
+
+  for (const [expression, zone] of [
+    ['30 2 * * *', 'Europe/Berlin'],
+    ['*/30 * * * *', 'Europe/Berlin'],
+    ['0 9 * * 1-5', 'America/New_York'],
+    ['15 */4 * * *', 'UTC'],
+    ['0 0 29 2 *', 'Etc/UTC'],
+  ]) {
+    it(`gives the same next run as the full list for '${expression}' in ${zone}`, function () {
+      const schedule = cron(expression, zone);
+      for (const t of times('2026-03-01T00:00:00Z', '2026-11-30T00:00:00Z', 400)) {
+        assert.deepEqual(nextSlots(schedule, t, 1), nextSlots(schedule, t, 2).slice(0, 1), `after ${new Date(t).toISOString()}`);
+      }
+    });
+  }
+
+  it('reads UTC without the zone database and agrees with a zone that is UTC in winter', function () {
+    const utc = cron('0 12 * * *', 'UTC');
+    const london = cron('0 12 * * *', 'Europe/London');
+    const january = ms('2026-01-10T00:00:00Z');
+    assert.deepEqual(isos(nextSlots(utc, january, 3)), isos(nextSlots(london, january, 3)));
+    assert.deepEqual(isos(nextSlots(utc, ms('2026-07-10T00:00:00Z'), 1)), ['2026-07-10T12:00:00.000Z']);
+    assert.deepEqual(isos(nextSlots(london, ms('2026-07-10T00:00:00Z'), 1)), ['2026-07-10T11:00:00.000Z']);
+  });
+});
+
 describe('event schedules: every', function () {
   const anchorMs = ms('2026-01-01T10:03:17Z');
   const every7m = parseSchedule({ every: '7m' }, anchorMs);
