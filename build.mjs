@@ -29,7 +29,7 @@ const NOT_IN_CLI = new RegExp(
 );
 
 const started = Date.now();
-const [, cli] = await Promise.all([
+const [, cli, , , , , builder] = await Promise.all([
   build({ ...common, entryPoints: { daemon: 'daemon/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { cli: 'daemon/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, metafile: true }),
   build({ ...common, entryPoints: { demo: 'daemon/cli/demo.ts' }, outdir: 'dist' }),
@@ -38,6 +38,23 @@ const [, cli] = await Promise.all([
   // nodemailer likewise, loaded on the first email (events/notifiers.ts).
   build({ ...common, entryPoints: { mailer: 'daemon/events/mailerBundle.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', minify: true }),
+  // The workflow builder runs in the browser of a webview, loaded only when a builder opens.
+  build({
+    entryPoints: { builder: 'webviews/builder/main.tsx' },
+    outdir: 'dist/webviews',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    minify: true,
+    sourcemap: 'linked',
+    jsx: 'automatic',
+    loader: { '.ttf': 'file' },
+    define: { 'process.env.NODE_ENV': '"production"' },
+    metafile: true,
+    logLevel: 'warning',
+    legalComments: 'none',
+  }),
 ]);
 chmodSync('dist/cli.js', 0o755);
 const leaked = new Set(
@@ -49,4 +66,13 @@ if (leaked.size > 0) {
   console.error(`dist/cli.js carries the daemon's own code, which belongs in dist/daemon.js: ${[...leaked].join(', ')}`);
   process.exit(1);
 }
-console.log(`built dist/ in ${Date.now() - started} ms`);
+// issue 10: the webview bundle stays under 1.5 MB minified (script, styles and the icon font together).
+const BUILDER_MAX_BYTES = 1.5 * 1024 * 1024;
+const builderBytes = Object.entries(builder.metafile.outputs)
+  .filter(([file]) => !file.endsWith('.map'))
+  .reduce((sum, [, output]) => sum + output.bytes, 0);
+if (builderBytes > BUILDER_MAX_BYTES) {
+  console.error(`dist/webviews is ${builderBytes} bytes, over the builder's budget of ${BUILDER_MAX_BYTES}`);
+  process.exit(1);
+}
+console.log(`built dist/ in ${Date.now() - started} ms (builder webview ${(builderBytes / 1024).toFixed(0)} KiB)`);

@@ -30,6 +30,8 @@ import {
 import { createEventFromFile, createScheduleOnly, type EventPreset } from './events/createEvent';
 import { EventCodeLens } from './events/eventCodeLens';
 import { EventItem, EventsModel } from './events/eventsTree';
+import { WorkflowBuilderProvider } from './workflows/builderEditor';
+import { createWorkflow, WorkflowsModel } from './workflows/workflowsTree';
 
 /** What `activate` returns: used by the integration tests inside the extension host. */
 export interface CroniumApi {
@@ -41,7 +43,7 @@ export interface CroniumApi {
 }
 
 /** Placeholder views the next issues fill; the welcome text (package.json viewsWelcome) says what they will hold. */
-const PLACEHOLDER_VIEWS = ['cronium.workflows', 'cronium.servers'];
+const PLACEHOLDER_VIEWS = ['cronium.servers'];
 
 export function activate(context: vscode.ExtensionContext): CroniumApi {
   const started = performance.now();
@@ -58,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   const terminals = new JobTerminals(daemon, jobs, logs, configuredTarget);
   const variables = new VariablesModel(daemon);
   const events = new EventsModel(daemon, jobs);
+  const workflows = new WorkflowsModel();
 
   daemon.onSession(async (client) => {
     const overrides = daemonSettingsOverrides();
@@ -83,6 +86,9 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
       });
     }),
     vscode.window.registerTreeDataProvider('cronium.variables', variables),
+    workflows,
+    vscode.window.registerTreeDataProvider('cronium.workflows', workflows),
+    WorkflowBuilderProvider.register(context, events),
     ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
     createStatusBar(daemon, jobs, events),
     daemon.onDidChangeState((state) => {
@@ -190,6 +196,8 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
         await daemon.require();
         await events.refresh();
       },
+      'cronium.workflows.new': async () => (await createWorkflow())?.toString(),
+      'cronium.workflows.refresh': () => workflows.refresh(),
       'cronium.variables.set': async (item) => variables.set(item instanceof VariableItem ? item.variable : undefined),
       'cronium.variables.delete': async (item) => {
         if (!(item instanceof VariableItem)) throw new UserError('Pick a variable in the Variables view to delete it.');

@@ -29,17 +29,20 @@ cleanup() {
   for pidfile in "$TMPDIR"/*/daemon.pid; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
   done
-  [ "${rc:-1}" = 0 ] && [ "${trc:-1}" = 0 ] && rm -rf "$W" || true
+  [ "${rc:-1}" = 0 ] && [ "${brc:-1}" = 0 ] && [ "${trc:-1}" = 0 ] && rm -rf "$W" || true
 }
 trap cleanup EXIT
 "$HERE/start-code-server.sh" "$PORT" "$W/ud" "$W/ex" "$W/ws"
 rc=0
 DAEMON_NODE=$NODE node "$HERE/ui.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$HOME_DIR" "$HERE/artifacts" || rc=$?
 echo "ui scenario exit code: $rc (scratch $W)"
+brc=0
+node "$HERE/builder.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$W/ud" "$HERE/artifacts" || brc=$?
+echo "builder scenario exit code: $brc"
 # Mocha inside the extension host, loaded as extensionDevelopmentPath=$ROOT (same dist/ as the .vsix).
 SUITE=$("$HERE/build-suite.sh")
 trc=0
 (cd "$HERE" && FULL_LOG="$W/ext-tests-full.log" SHOT="$HERE/artifacts/6-extension-tests.png" \
   node run-ext-tests.js "http://127.0.0.1:$PORT" "$ROOT" "$SUITE" "$W/ws") || trc=$?
 echo "extension-host tests exit code: $trc"
-[ "$rc" = 0 ] && [ "$trc" = 0 ]
+[ "$rc" = 0 ] && [ "$brc" = 0 ] && [ "$trc" = 0 ]

@@ -1,0 +1,179 @@
+// The workflow builder (issue 10) in a real VS Code (code-server) with the packaged .vsix, driven by
+// playwright-core + Debian chromium. The builder is a webview: VS Code nests it in iframes, reached
+// through page.frames(). Usage: node builder.e2e.js <baseUrl> <workspace> <user data dir> <artifacts dir>
+// (the user data dir is not read today; it is where the scenario's settings live).
+// Exits 0 when every check passed; screenshots go to the artifacts dir.
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+const path = require('path');
+const os = require('os');
+
+const [, , base, folder, , artifacts] = process.argv;
+const FILE = 'deploy.cronium.json';
+const t0 = Date.now();
+const log = (...a) => console.log(`[builder ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const qi = page.locator('.quick-input-widget');
+  await qi.waitFor({ state: 'visible', timeout: 15000 });
+  await qi.locator('input').first().fill('>' + title);
+  await qi.locator('.monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await qi.waitFor({ state: 'hidden', timeout: 15000 });
+}
+
+/** The frame that holds the builder's canvas (VS Code's webview iframes are nested two deep). */
+async function builderFrame(page, timeout = 30000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if ((await frame.locator('.react-flow').count().catch(() => 0)) > 0) return frame;
+    }
+    await sleep(250);
+  }
+  throw new Error('the builder webview did not show a canvas');
+}
+
+/** Polls `read` until `predicate` holds (or the time is up); returns the last value read. */
+async function until(read, predicate, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  let value = await read();
+  while (!predicate(value) && Date.now() < deadline) {
+    await sleep(150);
+    value = await read();
+  }
+  return value;
+}
+
+async function centre(locator) {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error(`no box for ${locator}`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags from one step's output handle to another's input handle, as a user draws an edge. */
+async function drawEdge(page, frame, from, to) {
+  const a = await centre(frame.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`));
+  const b = await centre(frame.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`));
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 8 });
+  await page.mouse.move(b.x, b.y, { steps: 8 });
+  await page.mouse.up();
+}
+
+const onDisk = () => JSON.parse(fs.readFileSync(path.join(folder, FILE), 'utf8'));
+const edgeLabel = (frame, id) => frame.locator(`button.edge-label[data-edge="${id}"]`);
+const labelText = (frame, id) => edgeLabel(frame, id).innerText().catch(() => '');
+const dirty = (page) => page.locator('.tab.dirty', { hasText: FILE }).count();
+
+/** Preferences: Color Theme (Ctrl+K Ctrl+T), then the theme's name: as a user switches themes. */
+async function pickTheme(page, theme) {
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+T');
+  const qi = page.locator('.quick-input-widget');
+  await qi.locator('input[placeholder*="Select Color Theme"]').first().waitFor({ timeout: 15000 });
+  await qi.locator('input').first().fill(theme);
+  await qi.locator('.monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await qi.waitFor({ state: 'hidden', timeout: 15000 });
+}
+
+(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-chrome-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = browser.pages()[0] || (await browser.newPage());
+  page.on('pageerror', (e) => log('PAGEERROR', e.message));
+  let ok = true;
+  const check = (cond, what) => { log(cond ? 'PASS' : 'FAIL', what); if (!cond) ok = false; };
+  const shot = async (name) => { const p = path.join(artifacts, name); await page.screenshot({ path: p }); log('screenshot', p); };
+  try {
+    await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await page.locator('.statusbar-item', { hasText: 'Cronium' }).first().waitFor({ timeout: 60000 });
+
+    // Opening the file opens the builder (the default editor of *.cronium.json), drawing its steps.
+    await page.keyboard.press('Control+P');
+    const qi = page.locator('.quick-input-widget');
+    await qi.locator('input').first().fill(FILE);
+    await qi.locator('.monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: 15000 });
+    await page.keyboard.press('Enter');
+    const opened = Date.now();
+    const frame = await builderFrame(page);
+    await frame.locator('.react-flow__node').first().waitFor({ timeout: 15000 });
+    log(`canvas drawn ${Date.now() - opened} ms after Enter`);
+    const titles = await frame.locator('.react-flow__node .step-title').allInnerTexts();
+    check(titles.join(',') === 'Build,Test,Report', `steps drawn: ${titles.join(', ')}`);
+    check((await labelText(frame, 'build->test')) === 'On Success', `edge build → test labelled: ${await labelText(frame, 'build->test')}`);
+    await shot('10-builder-open.png');
+
+    // Connect Build → Report by dragging between their handles: a new edge, labelled On Success, file dirty.
+    await drawEdge(page, frame, 'build', 'report');
+    check((await until(() => labelText(frame, 'build->report'), (t) => t === 'On Success')) === 'On Success', 'drew build → report, labelled On Success');
+    check((await until(() => dirty(page), (n) => n > 0)) > 0, 'the tab shows unsaved changes');
+
+    // Change its condition in the edge's popover.
+    await edgeLabel(frame, 'build->report').click();
+    await frame.locator('.popover [role="menuitem"]', { hasText: 'On Failure' }).click();
+    check((await until(() => labelText(frame, 'build->report'), (t) => t === 'On Failure')) === 'On Failure', 'the popover changed the edge to On Failure');
+
+    // Undo and redo are VS Code's (the document's edits).
+    await frame.locator('.react-flow__pane').click({ position: { x: 20, y: 200 } });
+    await page.keyboard.press('Control+Z');
+    check((await until(() => labelText(frame, 'build->report'), (t) => t === 'On Success')) === 'On Success', `undo: the edge is On Success again (${await labelText(frame, 'build->report')})`);
+    await page.keyboard.press('Control+Shift+Z');
+    check((await until(() => labelText(frame, 'build->report'), (t) => t === 'On Failure')) === 'On Failure', `redo: On Failure again (${await labelText(frame, 'build->report')})`);
+
+    // Save: the file on disk has the new edge, and the tab is clean.
+    await page.keyboard.press('Control+S');
+    const saved = await until(onDisk, (d) => d.edges.some((e) => e.from === 'build' && e.to === 'report'));
+    check(JSON.stringify(saved.edges.find((e) => e.to === 'report' && e.from === 'build')) === '{"from":"build","to":"report","when":"on_failure"}', `saved: ${JSON.stringify(saved.edges)}`);
+    check((await until(() => dirty(page), (n) => n === 0)) === 0, 'the tab is clean after Save');
+    await shot('11-builder-edited.png');
+
+    // An edge that would close a cycle is refused as it is drawn, with the cycle named.
+    await drawEdge(page, frame, 'report', 'build');
+    const refusal = await until(() => frame.locator('.refusal').innerText().catch(() => ''), (t) => t !== '');
+    check(/would close a cycle: report → build → report/.test(refusal), `cycle refused: ${refusal}`);
+    check((await edgeLabel(frame, 'report->build').count()) === 0, 'no edge report → build was drawn');
+    await shot('12-builder-cycle-refused.png');
+
+    // A step dragged in from the palette; then Revert takes the file back to what is on disk.
+    const newStep = frame.locator('.palette-item', { hasText: 'New inline script' }).first();
+    await newStep.dragTo(frame.locator('.react-flow__pane'), { targetPosition: { x: 400, y: 420 } });
+    const count = () => frame.locator('.react-flow__node').count();
+    check((await until(count, (n) => n === 4)) === 4, `dragged a new step from the palette: ${await count()} steps`);
+    await runCommand(page, 'File: Revert File');
+    check((await until(count, (n) => n === 3)) === 3, `revert: ${await count()} steps, as on disk`);
+    check((await until(() => dirty(page), (n) => n === 0)) === 0, 'the tab is clean after Revert');
+
+    // The same screen in a dark and a high-contrast theme (the workbench starts in its light one).
+    await page.keyboard.press('Escape');
+    await shot('13-builder-light.png');
+    for (const [theme, cls, name] of [['Dark Modern', 'vs-dark', '14-builder-dark.png'], ['Dark High Contrast', 'hc-black', '15-builder-high-contrast.png'], ['Light Modern', 'vs', undefined]]) {
+      await pickTheme(page, theme);
+      const applied = await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), cls, { timeout: 15000 }).then(() => true, () => false);
+      check(applied, `theme ${theme} applied`);
+      await sleep(500);
+      if (name) await shot(name);
+    }
+    // Nothing the theme switches did touched the workflow: the canvas still shows the saved file.
+    check((await labelText(frame, 'build->report')) === 'On Failure' && (await dirty(page)) === 0, `after the themes: build → report ${await labelText(frame, 'build->report')}, ${await dirty(page)} dirty tab(s)`);
+  } catch (e) {
+    ok = false;
+    log('ERROR', e && e.stack ? e.stack : e);
+    await page.screenshot({ path: path.join(artifacts, 'builder-error.png') }).catch(() => undefined);
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  log(ok ? 'BUILDER CHECKS OK' : 'BUILDER CHECKS FAILED');
+  process.exit(ok ? 0 : 1);
+})();

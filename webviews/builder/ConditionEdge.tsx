@@ -1,0 +1,35 @@
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
+import { memo } from 'react';
+import { CONDITION_LABELS, type Condition } from './workflowDocument';
+
+export interface ConditionEdgeData extends Record<string, unknown> {
+  when: Condition;
+  problems: string[];
+  fired?: boolean;
+}
+
+export type ConditionFlowEdge = Edge<ConditionEdgeData, 'condition'>;
+
+/** An edge coloured and labelled by its condition; the label is a button that opens the condition popover. */
+export const ConditionEdge = memo(function ConditionEdge(props: EdgeProps<ConditionFlowEdge>) {
+  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd } = props;
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const when = data?.when ?? 'always';
+  const problem = (data?.problems.length ?? 0) > 0;
+  return (
+    <>
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={`condition-edge when-${when}${selected ? ' selected' : ''}${problem ? ' has-problem' : ''}`} />
+      <EdgeLabelRenderer>
+        <button
+          type="button"
+          className={`edge-label when-${when}${problem ? ' has-problem' : ''} nodrag nopan`}
+          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+          data-edge={id}
+          title={problem ? data?.problems.join('\n') : `Change the condition of ${id.replace('->', ' → ')}`}
+        >
+          {CONDITION_LABELS[when]}
+        </button>
+      </EdgeLabelRenderer>
+    </>
+  );
+});

@@ -1,0 +1,58 @@
+/**
+ * The messages between the workflow builder's webview and the extension (one typed transport per
+ * surface). The file's text is the source of truth: the host sends it on every change, the webview
+ * answers an edit with the whole new text, and VS Code keeps undo, redo, the dirty state and hot exit.
+ */
+
+/** An event the palette offers (from the daemon's `events/list`). */
+export interface PaletteEvent {
+  name: string;
+  type: 'bash' | 'python' | 'node' | 'http';
+  schedule: string;
+  status: string;
+}
+
+/** A problem of the workflow, on a node, an edge (`from->to`) or the whole file. */
+export interface BuilderProblem {
+  severity: 'error' | 'warning';
+  message: string;
+  nodeId?: string;
+  edgeId?: string;
+}
+
+/** Host → webview. */
+export type HostMessage =
+  /** The document's text: first on `ready`, then after every change, whoever made it. */
+  | { type: 'document'; text: string }
+  | { type: 'events'; events: PaletteEvent[] }
+  | { type: 'problems'; problems: BuilderProblem[] };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  /** Replace the document's text with `text` (one undo step, named by `label`). */
+  | { type: 'edit'; text: string; label: string }
+  /** Open a script node's content in a text editor tab. */
+  | { type: 'openScript'; nodeId: string }
+  | { type: 'openAsText' };
+
+const HOST_TYPES = new Set(['document', 'events', 'problems']);
+const WEBVIEW_TYPES = new Set(['ready', 'edit', 'openScript', 'openAsText']);
+
+const typeOf = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null && 'type' in value ? (value as { type: unknown }).type : undefined;
+
+/** A message posted to the webview is one of ours (anything else that arrives is ignored). */
+export function isHostMessage(value: unknown): value is HostMessage {
+  return HOST_TYPES.has(typeOf(value) as string);
+}
+
+/** A message from the webview is one of ours, with the fields its type needs. */
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  const type = typeOf(value);
+  if (!WEBVIEW_TYPES.has(type as string)) return false;
+  const message = value as Record<string, unknown>;
+  if (type === 'edit') return typeof message.text === 'string' && typeof message.label === 'string';
+  if (type === 'openScript') return typeof message.nodeId === 'string';
+  return true;
+}
