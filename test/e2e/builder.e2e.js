@@ -159,7 +159,7 @@ async function pickTheme(page, theme) {
     await shot('13-builder-light.png');
     for (const [theme, cls, name] of [['Dark Modern', 'vs-dark', '14-builder-dark.png'], ['Dark High Contrast', 'hc-black', '15-builder-high-contrast.png'], ['Light Modern', 'vs', undefined]]) {
       await pickTheme(page, theme);
-      const applied = await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), cls, { timeout: 15000 }).then(() => true, () => false);
+      const applied = await page.waitForFunction((c) => globalThis.document.querySelector('.monaco-workbench')?.classList.contains(c), cls, { timeout: 15000 }).then(() => true, () => false);
       check(applied, `theme ${theme} applied`);
       await sleep(500);
       if (name) await shot(name);
