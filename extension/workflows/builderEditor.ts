@@ -39,7 +39,7 @@ export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [this.bundleRoot] };
-    webview.html = this.html(webview);
+    webview.html = this.html(webview, document.getText());
     const post = (message: HostMessage) => void webview.postMessage(message);
     const sendEvents = () => post({ type: 'events', events: this.events.all().map(toPalette) });
 
@@ -80,7 +80,8 @@ export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider 
     }
   }
 
-  private html(webview: vscode.Webview): string {
+  /** The page, with the file's text in it: the canvas draws without waiting for a message round trip. */
+  private html(webview: vscode.Webview, text: string): string {
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.bundleRoot, 'builder.js'));
     const styles = webview.asWebviewUri(vscode.Uri.joinPath(this.bundleRoot, 'builder.css'));
@@ -102,6 +103,7 @@ export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider 
 </head>
 <body>
 <div id="root"></div>
+<script id="initial-document" type="application/json">${JSON.stringify(text).replace(/</g, '\\u003c')}</script>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

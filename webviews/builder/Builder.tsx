@@ -39,6 +39,7 @@ const nodeTypes = { step: StepNode };
 const edgeTypes = { condition: ConditionEdge };
 const NO_STATES = new Map<string, StepState>();
 const REFUSAL_MS = 6000;
+const KEY_MOVE_REST_MS = 400;
 
 const NEW_SCRIPT: Record<'bash' | 'python' | 'node', string> = {
   bash: 'echo "hello from $CRONIUM_JOB_ID"\n',
@@ -68,24 +69,43 @@ function useThemeMode(): 'light' | 'dark' {
   return mode;
 }
 
+/** The file's text as the page was made with it (the host sends it again on `ready`, as a check). */
+function initialText(): string | undefined {
+  const element = document.getElementById('initial-document');
+  if (element?.textContent == null) return undefined;
+  try {
+    const value: unknown = JSON.parse(element.textContent);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const selectedOf = (items: readonly { id: string; selected?: boolean }[]) => new Set(items.filter((i) => i.selected).map((i) => i.id));
 
 export function Builder({ host }: { host: HostApi }) {
   const flow = useReactFlow<StepFlowNode, ConditionFlowEdge>();
   const mode = useThemeMode();
-  const [parsed, setParsed] = useState<Parsed | undefined>();
+  const text = useRef<string | undefined>(undefined);
+  const [parsed, setParsed] = useState<Parsed | undefined>(() => {
+    const initial = initialText();
+    if (initial === undefined) return undefined;
+    text.current = initial;
+    return parseWorkflow(initial);
+  });
   const [problems, setProblems] = useState<BuilderProblem[]>([]);
   const [events, setEvents] = useState<PaletteEvent[]>([]);
   const [nodes, setNodes] = useState<StepFlowNode[]>([]);
   const [edges, setEdges] = useState<ConditionFlowEdge[]>([]);
   const [refusal, setRefusal] = useState<string | undefined>();
   const [popover, setPopover] = useState<{ edgeId: string; x: number; y: number } | undefined>();
-  const text = useRef<string | undefined>(undefined);
   /** Texts sent to the host whose echo has not come back: an echo of an older edit must not undo a newer one. */
   const pending = useRef<string[]>([]);
   const clipboard = useRef<Clipboard | undefined>(undefined);
   const saved = useMemo(() => (host.getState() ?? {}) as SavedState, [host]);
   const document = parsed?.ok === true ? parsed.document : undefined;
+  const latest = useRef<WorkflowDocument | undefined>(undefined);
+  latest.current = document;
 
   useEffect(() => {
     const onMessage = (e: MessageEvent) => {
@@ -102,9 +122,12 @@ export function Builder({ host }: { host: HostApi }) {
             return;
           }
           pending.current = [];
+          if (message.text === text.current) return;
           text.current = message.text;
           setRefusal(undefined);
+          performance.mark('cronium:builder-document');
           setParsed(parseWorkflow(message.text));
+          performance.mark('cronium:builder-parsed');
           return;
         }
         case 'events':
@@ -145,10 +168,28 @@ export function Builder({ host }: { host: HostApi }) {
     [host],
   );
 
-  const onNodesChange = useCallback((changes: NodeChange<StepFlowNode>[]) => {
-    // Removal goes through onDelete, as an edit of the file; the canvas follows the file.
-    setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), current));
-  }, []);
+  /** Steps moved with the arrow keys (no drag): written to the file once the keys rest. */
+  const keyMoves = useRef(new Map<string, { x: number; y: number }>());
+  const keyMoveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const onNodesChange = useCallback(
+    (changes: NodeChange<StepFlowNode>[]) => {
+      // Removal goes through onDelete, as an edit of the file; the canvas follows the file.
+      setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), current));
+      // Arrow keys move selected steps with `dragging: false` (a mouse drag ends with one such change too;
+      // writing the same positions again changes no text, so it is not a second edit).
+      const moved = changes.filter((c) => c.type === 'position' && c.dragging === false && c.position !== undefined);
+      if (moved.length === 0) return;
+      for (const c of moved) if (c.type === 'position' && c.position) keyMoves.current.set(c.id, c.position);
+      clearTimeout(keyMoveTimer.current);
+      keyMoveTimer.current = setTimeout(() => {
+        const positions = new Map(keyMoves.current);
+        keyMoves.current.clear();
+        // The document as it is when the keys rest, not as it was at the first key: nothing since is lost.
+        if (latest.current !== undefined) commit(moveNodes(latest.current, positions), 'Move Step');
+      }, KEY_MOVE_REST_MS);
+    },
+    [commit],
+  );
   const onEdgesChange = useCallback((changes: EdgeChange<ConditionFlowEdge>[]) => {
     setEdges((current) => applyEdgeChanges(changes.filter((c) => c.type !== 'remove'), current));
   }, []);
@@ -298,6 +339,8 @@ export function Builder({ host }: { host: HostApi }) {
           colorMode={mode}
           proOptions={{ hideAttribution: true }}
           minZoom={0.1}
+          // A mark the e2e trace reads: the canvas is drawn and measured.
+          onInit={() => performance.mark('cronium:builder-ready')}
         >
           <Background gap={24} />
           <MiniMap pannable zoomable ariaLabel="Overview of the workflow" />

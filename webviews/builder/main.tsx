@@ -7,6 +7,8 @@ import { Builder, type HostApi } from './Builder';
 
 declare function acquireVsCodeApi(): HostApi;
 
+performance.mark('cronium:builder-script');
+
 const root = document.getElementById('root');
 if (root !== null) {
   createRoot(root).render(
