@@ -9,7 +9,16 @@ export const BUILDER_VIEW_TYPE = 'cronium.workflowBuilder';
 const STEP_SCHEME = 'cronium-step';
 const EXTENSIONS: Record<string, string> = { bash: 'sh', python: 'py', node: 'js' };
 
-const toPalette = (event: EventDto): PaletteEvent => ({ name: event.name, type: event.type, schedule: event.scheduleText, status: event.status });
+const RECENT_RUNS = 5;
+
+const toPalette = (event: EventDto): PaletteEvent => ({
+  name: event.name,
+  type: event.type,
+  schedule: event.scheduleText,
+  status: event.status,
+  nextRun: event.nextRuns[0],
+  recent: event.slots.slice(0, RECENT_RUNS).map((slot) => ({ at: slot.firedAt ?? slot.scheduledFor, outcome: slot.outcome })),
+});
 
 /**
  * The workflow builder: a custom *text* editor for `*.cronium.json`, so the file stays the source of

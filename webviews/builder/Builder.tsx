@@ -373,6 +373,7 @@ export function Builder({ host }: { host: HostApi }) {
       {detailNode ? (
         <DetailsPanel
           node={detailNode}
+          event={detailNode.event === undefined ? undefined : events.find((e) => e.name === detailNode.event)}
           problems={problems.filter((p) => p.nodeId === detailNode.id).map((p) => p.message)}
           onRename={(name) => commit({ ...parsed.document, nodes: parsed.document.nodes.map((n) => (n.id === detailNode.id ? { ...n, name: name || undefined } : n)) }, 'Rename Step')}
           onTarget={(target) => commit({ ...parsed.document, nodes: parsed.document.nodes.map((n) => (n.id === detailNode.id ? { ...n, target: target || undefined } : n)) }, 'Change Target')}

@@ -1,10 +1,13 @@
 import VscodeButton from '@vscode-elements/react-elements/dist/components/VscodeButton.js';
 import VscodeTextfield from '@vscode-elements/react-elements/dist/components/VscodeTextfield.js';
 import { memo } from 'react';
+import type { PaletteEvent } from '../protocol/builder';
 import { kindOf, type WorkflowNode } from './workflowDocument';
 
 interface Props {
   node: WorkflowNode;
+  /** The daemon's event an event step runs, when the daemon knows it. */
+  event?: PaletteEvent;
   problems: string[];
   onRename: (name: string) => void;
   onTarget: (target: string) => void;
@@ -14,7 +17,9 @@ interface Props {
 const valueOf = (e: Event) => (e.target as HTMLInputElement).value;
 
 /** The selected step: what it runs and where, with its script one click away in a real editor tab. */
-export const DetailsPanel = memo(function DetailsPanel({ node, problems, onRename, onTarget, onOpenScript }: Props) {
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+
+export const DetailsPanel = memo(function DetailsPanel({ node, event, problems, onRename, onTarget, onOpenScript }: Props) {
   const kind = kindOf(node);
   return (
     <aside className="details" aria-label={`Details of ${node.id}`}>
@@ -26,9 +31,37 @@ export const DetailsPanel = memo(function DetailsPanel({ node, problems, onRenam
         <VscodeTextfield value={node.name ?? ''} placeholder={node.id} onChange={(e) => onRename(valueOf(e as unknown as Event))} />
       </label>
       {kind === 'event' ? (
-        <p>
-          Runs the event <strong>{node.event}</strong> (its own script, target and settings).
-        </p>
+        <>
+          <p>
+            Runs the event <strong>{node.event}</strong> (its own script, target and settings).
+          </p>
+          {event === undefined ? (
+            <p className="details-warning">The daemon has no event named {node.event}.</p>
+          ) : (
+            <dl className="details-event">
+              <dt>Schedule</dt>
+              <dd>
+                {event.schedule} ({event.status})
+              </dd>
+              <dt>Next run</dt>
+              <dd>{event.nextRun ? when(event.nextRun) : 'none'}</dd>
+              <dt>Recent runs</dt>
+              <dd>
+                {event.recent.length === 0 ? (
+                  'none yet'
+                ) : (
+                  <ul>
+                    {event.recent.map((run) => (
+                      <li key={run.at}>
+                        {when(run.at)} · {run.outcome}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </dd>
+            </dl>
+          )}
+        </>
       ) : null}
       {kind === 'script' ? (
         <>

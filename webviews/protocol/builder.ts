@@ -10,6 +10,10 @@ export interface PaletteEvent {
   type: 'bash' | 'python' | 'node' | 'http';
   schedule: string;
   status: string;
+  /** ISO time of its next run, when it has one. */
+  nextRun?: string;
+  /** Its latest runs, newest first: when (ISO) and how each ended. */
+  recent: { at: string; outcome: string }[];
 }
 
 /** A problem of the workflow, on a node, an edge (`from->to`) or the whole file. */
