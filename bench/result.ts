@@ -1,6 +1,6 @@
 /** What every benchmark hands back to run.ts: table rows, plus raw numbers for the JSON file. */
 
-export type Unit = 'ms' | 'jobs/s' | 'MiB' | 'x' | '%' | 'wakeups/s';
+export type Unit = 'ms' | 'jobs/s' | 'MiB' | 'x' | '%' | 'wakeups/s' | 'fps';
 
 export interface Metric {
   value: number;

@@ -3,6 +3,7 @@ import { arch, availableParallelism, cpus, loadavg, release, totalmem } from 'no
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coerceError } from '../daemon/errors';
+import { benchBuilder } from './builder';
 import { benchContainer } from './container';
 import { benchIdle } from './idle';
 import { benchJobOverhead } from './jobOverhead';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchReport>
   million: benchMillionLines,
   scheduler: benchScheduler,
   container: benchContainer,
+  builder: benchBuilder,
 };
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${Object.keys(BENCHMARKS).join('|')}[,…]]

@@ -20,6 +20,8 @@ export function formatMetric(metric: Metric | null, signed = false): string {
       return `${+value.toFixed(2)}%`;
     case 'wakeups/s':
       return `${value.toFixed(2)}/s`;
+    case 'fps':
+      return `${Math.round(value)} fps`;
   }
 }
 
