@@ -176,7 +176,10 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
   );
   const hub: LogHub = new LogHub(logs, (id) => queue.logState(id));
   bus.on('execution:finished', ({ execution }) => hub.finished(execution.id));
+  // The scheduler is made after the queue it submits to; until then nothing is due.
+  let schedulerRunDue = (): void => undefined;
   const queue: JobQueue = new JobQueue({
+    urgent: () => schedulerRunDue(),
     jobs,
     executions,
     bus,
@@ -204,6 +207,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     },
   });
   const scheduler: Scheduler = new Scheduler({ events, store: eventStore, queue, commitWrites: () => turn.commit(), logger });
+  schedulerRunDue = () => scheduler.runDue();
   bus.on('job:finished', ({ job }) => {
     if (job.eventId !== null) scheduler.jobEnded(job.eventId);
   });

@@ -47,6 +47,12 @@ export interface DispatcherDeps {
   terminals: Terminals;
   concurrency: () => number;
   killGraceMs: () => number;
+  /**
+   * Work that must not wait behind this turn's other work: the scheduler's due slots. Called where work
+   * arrives (an execution's output, its end, a claim), so a saturated event loop still fires a slot
+   * within one piece of work of its time instead of after the whole turn (and the timer phase) comes round.
+   */
+  urgent?: () => void;
   logger: Logger;
 }
 
@@ -91,6 +97,7 @@ export class Dispatcher {
    * slots, starting them all in one turn would keep every client waiting for that turn to end.
    */
   pump(): void {
+    this.deps.urgent?.();
     if (!this.accepting || !this.ready || this.pumpLater !== undefined) return;
     const limit = this.deps.concurrency();
     for (let claimed = 0; this.deps.runs.size < limit; claimed++) {
@@ -223,10 +230,12 @@ export class Dispatcher {
       logFlush: this.deps.logFlush,
       killGraceMs: this.deps.killGraceMs,
       onStarted: (execution) => this.deps.bus.emit('execution:started', { job, execution }),
+      urgent: this.deps.urgent,
     };
   }
 
   private ended(run: ExecutionRun, final: ExecutionRecord): void {
+    this.deps.urgent?.();
     this.deps.runs.delete(run);
     this.deps.logger.debug(`execution ${final.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''}`);
     const job = this.deps.jobs.get(final.jobId) as JobRecord;

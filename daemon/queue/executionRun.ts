@@ -19,6 +19,8 @@ export interface ExecutionRunDeps {
   killGraceMs: () => number;
   /** The process exists and is recorded running. */
   onStarted: (execution: ExecutionRecord) => void;
+  /** Work that must not wait behind the rest of the turn (DispatcherDeps.urgent). */
+  urgent?: () => void;
 }
 
 export interface ExecutionRunOptions {
@@ -67,7 +69,10 @@ export class ExecutionRun {
           deps.onStarted({ ...record, status: 'running', startedAt: now, handle });
         }
       },
-      onOutput: (stream, chunk) => this.writer.write(stream, chunk),
+      onOutput: (stream, chunk) => {
+        deps.urgent?.();
+        this.writer.write(stream, chunk);
+      },
     };
     const attached = new Promise<Execution>((resolve) => (this.attachExecution = resolve));
     this.finished = attached.then((execution) => this.follow(execution));

@@ -45,6 +45,10 @@ export class Scheduler {
   private readonly waiting = new Map<string, { slot: number; why: Why }>();
   /** The jobs to make once this tick's slots are committed. */
   private readonly launches: (() => void)[] = [];
+  /** A tick is running: work it causes (a job submitted) calls runDue, which must not tick inside it. */
+  private ticking = false;
+  /** When the armed timer is due (Infinity when none is armed): runDue's one comparison. */
+  private nextAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.now = deps.now ?? Date.now;
@@ -76,6 +80,24 @@ export class Scheduler {
     this.arm();
   }
 
+  /**
+   * Fires the slots due now, ahead of the timer: the daemon calls this from other work (a job's output,
+   * its end, a claim). On an event loop that is never idle (more jobs than it can run) the timer's
+   * callback comes round only once per loop iteration, behind everything else that turn; called from
+   * the work itself, a slot fires within one piece of work of its time (bench `scheduler`: fire delay
+   * p50 10–41 → 2–3 ms on a loaded machine). Cheap when nothing is due: one comparison.
+   */
+  runDue(): void {
+    if (this.ticking || this.timer === undefined || this.nextAt > this.now()) return;
+    clearTimeout(this.timer);
+    this.ticking = true;
+    try {
+      this.tick(this.missedBecause());
+    } finally {
+      this.ticking = false;
+    }
+  }
+
   /** The time of the next slot to fire, if any (the status bar shows it). */
   nextDue(): number | undefined {
     let next: number | undefined;
@@ -92,9 +114,11 @@ export class Scheduler {
   private arm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.nextAt = Number.POSITIVE_INFINITY;
     if (!this.running) return;
     const next = this.nextDue();
     if (next === undefined) return;
+    this.nextAt = next;
     this.armedAt = { wall: this.now(), mono: performance.now() };
     const wait = Math.min(Math.max(0, next - this.armedAt.wall), MAX_SLEEP_MS);
     this.timer = setTimeout(() => this.tick(this.missedBecause()), wait);
@@ -109,6 +133,7 @@ export class Scheduler {
 
   private tick(missedReason: string): void {
     this.timer = undefined;
+    this.nextAt = Number.POSITIVE_INFINITY;
     const now = this.now();
     for (const [eventId, at] of [...this.due]) {
       if (at > now) continue;
