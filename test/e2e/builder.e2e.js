@@ -140,7 +140,7 @@ function bigWorkflow(n, m) {
     log(`canvas drawn ${Date.now() - opened} ms after Enter`);
     const titles = await frame.locator('.react-flow__node .step-title').allInnerTexts();
     check(titles.join(',') === 'Build,Test,Report', `steps drawn: ${titles.join(', ')}`);
-    check((await labelText(frame, 'build->test')) === 'On Success', `edge build → test labelled: ${await labelText(frame, 'build->test')}`);
+    check((await until(() => labelText(frame, 'build->test'), (t) => t === 'On Success')) === 'On Success', `edge build → test labelled: ${await labelText(frame, 'build->test')}`);
     await shot('10-builder-open.png');
 
     // Connect Build → Report by dragging between their handles: a new edge, labelled On Success, file dirty.

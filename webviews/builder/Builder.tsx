@@ -40,6 +40,7 @@ const edgeTypes = { condition: ConditionEdge };
 const NO_STATES = new Map<string, StepState>();
 const REFUSAL_MS = 6000;
 const KEY_MOVE_REST_MS = 400;
+const FIRST_VIEWPORT: Viewport = { x: 0, y: 0, zoom: 0.25 };
 
 const NEW_SCRIPT: Record<'bash' | 'python' | 'node', string> = {
   bash: 'echo "hello from $CRONIUM_JOB_ID"\n',
@@ -333,7 +334,9 @@ export function Builder({ host }: { host: HostApi }) {
           onDelete={onDelete}
           deleteKeyCode={['Delete', 'Backspace']}
           multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
-          defaultViewport={saved.viewport}
+          // Before fitView has measured the steps, start zoomed out: the first drawing of a large workflow
+          // then leaves out its edge labels (unreadable at the zoom fitView will pick anyway).
+          defaultViewport={saved.viewport ?? FIRST_VIEWPORT}
           fitView={saved.viewport === undefined}
           onMoveEnd={(_, viewport) => host.setState({ ...saved, viewport } satisfies SavedState)}
           colorMode={mode}
