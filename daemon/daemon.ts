@@ -43,6 +43,10 @@ import { Scheduler } from './scheduler/scheduler';
 import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
 import { Variables } from './variables';
+import { WorkflowStore } from './store/workflowStore';
+import { WorkflowEngine } from './workflows/engine';
+import { toRunSummary, toStepDto } from './workflows/runDto';
+import { Workflows } from './workflows/workflows';
 
 export interface DaemonOptions {
   home: string;
@@ -219,6 +223,32 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     now: Date.now,
   });
   bus.on('job:finished', ({ job, executions }) => actions.jobFinished(job, executions));
+  const workflowStore = new WorkflowStore(db, join);
+  const engine = new WorkflowEngine({
+    store: workflowStore,
+    queue,
+    jobs,
+    events,
+    logger,
+    changed: (run, steps) => {
+      if (server.watchesWorkflows) server.broadcastRun(toRunSummary(run), steps.map(toStepDto));
+    },
+  });
+  bus.on('job:finished', ({ job, executions }) => engine.jobFinished(job, executions));
+  const workflows: Workflows = new Workflows({
+    store: workflowStore,
+    engine,
+    eventScript: (name) => {
+      const event = eventStore.find(name);
+      if (event === undefined) return undefined;
+      return event.type === 'http' || event.file !== null ? null : event.script;
+    },
+    webhookUrl: () => null,
+    logger,
+    changed: (workflow, deleted) => {
+      if (server.watchesWorkflows) server.broadcastWorkflow(workflows.dto(workflow), deleted);
+    },
+  });
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;
@@ -257,6 +287,9 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     events,
     actions,
+    workflows,
+    engine,
+    workflowStore,
     eventDto: (id) => {
       const event = eventStore.get(id);
       return event === undefined ? undefined : events.dto(event);
@@ -284,6 +317,8 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     stopping = (async () => {
       retention.stop();
       scheduler.stop();
+      engine.stop(); // the steps the stop cancels run again at the next start
+      workflows.close();
       await queue.shutdown();
       await actions.drain(); // the ends of the jobs just stopped may have started some
       spawner?.close(); // after the jobs: their exit statuses come through it
@@ -328,6 +363,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       // After a stop the store is closed under it: that failure is expected and says nothing.
       if (stopping === undefined) logger.error(`recovering lost jobs failed: ${coerceError(e).stack ?? String(e)}`);
     }
+    if (stopping === undefined) engine.recover();
     recovering = false;
     markRecovered();
     if (stopping !== undefined) return;
