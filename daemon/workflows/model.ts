@@ -1,5 +1,6 @@
 // zod/mini, as in rpc/schemas.ts (full zod adds ~11 MiB to the daemon's RSS).
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { RUNTIMES, TARGETS } from '../protocol/dto';
 import {
   EDGE_CONDITIONS,
@@ -9,6 +10,9 @@ import {
   type WorkflowIssue,
   type WorkflowNode,
 } from '../protocol/workflows';
+
+// English messages (rpc/schemas.ts sets the same; files are also checked where it is not loaded).
+z.config(en());
 
 const MiB = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
