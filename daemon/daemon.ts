@@ -46,6 +46,7 @@ import { Variables } from './variables';
 import { WorkflowStore } from './store/workflowStore';
 import { WorkflowEngine } from './workflows/engine';
 import { toRunSummary, toStepDto } from './workflows/runDto';
+import { WEBHOOK_TOLERANCE_MS, WebhookListener } from './workflows/webhooks';
 import { Workflows } from './workflows/workflows';
 
 export interface DaemonOptions {
@@ -243,11 +244,24 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       if (event === undefined) return undefined;
       return event.type === 'http' || event.file !== null ? null : event.script;
     },
-    webhookUrl: () => null,
+    webhookUrl: (key) => webhooks.url(key),
     logger,
     changed: (workflow, deleted) => {
+      void webhooks.sync();
       if (server.watchesWorkflows) server.broadcastWorkflow(workflows.dto(workflow), deleted);
     },
+  });
+  const webhooks: WebhookListener = new WebhookListener({
+    address: () => ({ host: settings.get().webhookHost, port: settings.get().webhookPort }),
+    workflows: () => workflows.list(),
+    variable: (key) => variables.get(key),
+    remember: (signature, workflowId, now) => workflowStore.recordDelivery(signature, workflowId, now, now - 2 * WEBHOOK_TOLERANCE_MS),
+    run: (workflow, input) => {
+      const run = workflows.run(workflow, 'webhook', input);
+      turn.commit(); // the sender is told of a run that is stored
+      return run;
+    },
+    logger,
   });
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
@@ -282,6 +296,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       queue.pump(); // a higher concurrency frees slots at once
       registry.settingsChanged(); // e.g. warm containers turned off: their slots go now
       void retention.prune();
+      void webhooks.sync(); // a new address or port
     },
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
@@ -319,6 +334,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       scheduler.stop();
       engine.stop(); // the steps the stop cancels run again at the next start
       workflows.close();
+      await webhooks.close();
       await queue.shutdown();
       await actions.drain(); // the ends of the jobs just stopped may have started some
       spawner?.close(); // after the jobs: their exit statuses come through it
@@ -373,6 +389,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     queue.open(); // jobs queued before the last stop, and those submitted while recovering
     scheduler.start();
     retention.start();
+    void webhooks.sync();
   }
 }
 
