@@ -47,6 +47,7 @@ import { WorkflowStore } from './store/workflowStore';
 import { WorkflowEngine } from './workflows/engine';
 import { toRunSummary, toStepDto } from './workflows/runDto';
 import { WEBHOOK_TOLERANCE_MS, WebhookListener } from './workflows/webhooks';
+import { WorkflowScheduler } from './workflows/workflowScheduler';
 import { Workflows } from './workflows/workflows';
 
 export interface DaemonOptions {
@@ -247,9 +248,16 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     webhookUrl: (key) => webhooks.url(key),
     logger,
     changed: (workflow, deleted) => {
+      workflowScheduler.changed();
       void webhooks.sync();
       if (server.watchesWorkflows) server.broadcastWorkflow(workflows.dto(workflow), deleted);
     },
+  });
+  const workflowScheduler: WorkflowScheduler = new WorkflowScheduler({
+    store: workflowStore,
+    run: (workflow) => workflows.run(workflow, 'schedule', undefined),
+    commitWrites: () => turn.commit(),
+    logger,
   });
   const webhooks: WebhookListener = new WebhookListener({
     address: () => ({ host: settings.get().webhookHost, port: settings.get().webhookPort }),
@@ -332,6 +340,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     stopping = (async () => {
       retention.stop();
       scheduler.stop();
+      workflowScheduler.stop();
       engine.stop(); // the steps the stop cancels run again at the next start
       workflows.close();
       await webhooks.close();
@@ -388,6 +397,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
     queue.open(); // jobs queued before the last stop, and those submitted while recovering
     scheduler.start();
+    workflowScheduler.start();
     retention.start();
     void webhooks.sync();
   }

@@ -3,6 +3,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonClient } from '../../daemon/client/daemonClient';
 import {
+  DeleteWorkflowRequest,
   ExportWorkflowRequest,
   GetWorkflowRequest,
   RegisterWorkflowRequest,
@@ -70,6 +71,26 @@ describe('workflow files (registered, watched, exported and imported)', function
       const last = watcher.workflowChanges.filter((w) => w.name === 'watched').pop();
       return last !== undefined && last.problems.length === 0 ? last : undefined;
     });
+  });
+
+  it('runs a workflow by its schedule, and an invalid edit leaves the last valid version firing on schedule', async function () {
+    const base = { name: 'ticking', triggers: { schedule: { every: '1s' } }, nodes: [bash('tick', 'cronium_output \'"v1"\'\n')], edges: [] };
+    const file = writeWorkflow(home, base);
+    await client.request(RegisterWorkflowRequest, { path: file });
+    const scheduledRuns = () => watcher.changes.filter((c) => c.step.id === 'tick' && c.step.status === 'succeeded').map((c) => c.runId);
+    const first = await watcher.until('a scheduled run', () => scheduledRuns()[0]);
+    const run = await watcher.finished(first);
+    assert.equal(run.trigger, 'schedule');
+    assert.equal(run.steps[0].output, 'v1');
+
+    writeWorkflow(home, { ...base, nodes: [...base.nodes, bash('tick', 'true')] }); // a duplicate id
+    await watcher.until('the invalid edit', () => watcher.workflowChanges.find((w) => w.name === 'ticking' && w.problems.some((p) => p.code === 'duplicate_node')));
+    const seen = scheduledRuns().length;
+    const later = await watcher.until('a scheduled run after the invalid edit', () => scheduledRuns()[seen], 10_000);
+    const after = await watcher.finished(later);
+    assert.equal(after.trigger, 'schedule');
+    assert.deepEqual(after.steps.map((s) => s.id), ['tick'], 'the last valid version');
+    await client.request(DeleteWorkflowRequest, { workflow: 'ticking' });
   });
 
   it('exports a workflow saved elsewhere to a file and imports it back, round trip exact', async function () {
