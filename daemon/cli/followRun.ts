@@ -40,7 +40,8 @@ export async function followRuns(client: DaemonClient, handlers: FollowHandlers)
 
   const followLog = (step: WorkflowStepDto): void => {
     const jobId = step.jobId;
-    if (handlers.lines === undefined || jobId === null || logs.has(jobId)) return;
+    // Only jobs started in this run's life: a resumed run still names the jobs of earlier attempts.
+    if (handlers.lines === undefined || step.status !== 'running' || jobId === null || logs.has(jobId)) return;
     const done = new Promise<void>((resolve) => {
       client.listen(jobId, { lines: (lines) => handlers.lines?.(step.id, lines), end: () => resolve() });
       client.request(SubscribeLogsRequest, { jobId, afterSeq: 0 }).catch(() => resolve());
