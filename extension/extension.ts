@@ -30,6 +30,7 @@ import {
 import { createEventFromFile, createScheduleOnly, type EventPreset } from './events/createEvent';
 import { EventCodeLens } from './events/eventCodeLens';
 import { EventItem, EventsModel } from './events/eventsTree';
+import { registerWorkflowFiles } from './workflows/workflowFiles';
 
 /** What `activate` returns: used by the integration tests inside the extension host. */
 export interface CroniumApi {
@@ -85,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
     vscode.window.registerTreeDataProvider('cronium.variables', variables),
     ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
     createStatusBar(daemon, jobs, events),
+    registerWorkflowFiles(daemon),
     daemon.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'cronium.daemonRunning', state === 'connected');
     }),

@@ -155,6 +155,13 @@ export class Workflows {
 
   delete(ref: string): void {
     const workflow = this.find(ref);
+    const running = this.deps.store.activeRunIds(workflow.id);
+    if (running.length > 0) {
+      throw new CroniumError(ErrorCodes.WorkflowBusy, 'workflow_busy', `Workflow ${workflow.name} is running (${running.join(', ')}); cancel its runs first`, {
+        workflow: workflow.name,
+        run: running[0],
+      });
+    }
     if (workflow.file !== null) this.watches.remove(workflow.file);
     this.deps.store.delete(workflow.id);
     this.deps.changed(workflow, true);

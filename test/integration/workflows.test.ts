@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { DaemonClient } from '../../daemon/client/daemonClient';
@@ -9,6 +11,7 @@ import { CreateEventRequest } from '../../daemon/protocol/events';
 import { GetJobRequest, ListJobsRequest } from '../../daemon/protocol/jobs';
 import {
   CancelWorkflowRunRequest,
+  DeleteWorkflowRequest,
   DryRunWorkflowRequest,
   ResumeWorkflowRunRequest,
   RunWorkflowRequest,
@@ -274,6 +277,50 @@ describe('workflow engine (real daemon, real SQLite, local steps)', function () 
     assert.notEqual(job.eventId, null);
   });
 
+  it('applies the overlap policies: skip refuses a second run while one goes on, queue makes it wait for the first', async function () {
+    const gate = join(home, 'overlap-gate');
+    const nodes = [bash('hold', `while [ ! -e ${gate} ]; do sleep 0.05; done\n`)];
+    const skip = writeWorkflow(home, { name: 'overlap-skip', overlap: 'skip', nodes, edges: [] });
+    const queue = writeWorkflow(home, { name: 'overlap-queue', overlap: 'queue', nodes, edges: [] });
+    const { run: first } = await client.request(RunWorkflowRequest, { path: skip });
+    await watcher.step(first.id, 'hold', 'running');
+    const busy = await refusal(client.request(RunWorkflowRequest, { path: skip }));
+    assert.equal(busy.data?.kind, 'workflow_busy');
+    const deleting = await refusal(client.request(DeleteWorkflowRequest, { workflow: 'overlap-skip' }));
+    assert.equal(deleting.data?.kind, 'workflow_busy', 'a workflow with a run going is not deleted');
+
+    const { run: a } = await client.request(RunWorkflowRequest, { path: queue });
+    await watcher.step(a.id, 'hold', 'running');
+    const { run: b } = await client.request(RunWorkflowRequest, { path: queue });
+    assert.equal(b.status, 'running');
+    assert.equal(b.steps[0].status, 'pending', 'the second run waits for the first');
+    writeFileSync(gate, '');
+    const [doneA, doneB] = await Promise.all([watcher.finished(a.id), watcher.finished(b.id)]);
+    assert.equal(doneA.status, 'succeeded');
+    assert.equal(doneB.status, 'succeeded');
+    assert.ok(Date.parse(doneB.steps[0].startedAt as string) >= Date.parse(doneA.finishedAt as string), 'b started after a ended');
+    assert.equal((await watcher.finished(first.id)).status, 'succeeded');
+  });
+
+  it('runs an HTTP request node and gives its answer to the next step', async function () {
+    const server = createServer((req, res) => res.writeHead(201, { 'content-type': 'text/plain' }).end(`got ${req.method}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const file = writeWorkflow(home, {
+        name: 'http-node',
+        nodes: [{ id: 'call', http: { method: 'POST', url: `http://127.0.0.1:${port}/x`, body: '{}' } }, bash('read', 'cronium_output "$(cronium_input | jq .status)"\n')],
+        edges: [{ from: 'call', to: 'read', when: 'on_success' }],
+      });
+      const run = await runWorkflow(client, watcher, { path: file });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+      assert.equal((stepsById(run).call.output as { body: string }).body, 'got POST');
+      assert.equal(stepsById(run).read.output, 201);
+    } finally {
+      server.close();
+    }
+  });
+
   it('dry-runs chosen outcomes: which edges fire and which steps would run, running nothing', async function () {
     const document = {
       name: 'dry',
@@ -301,6 +348,8 @@ describe('workflow engine (real daemon, real SQLite, local steps)', function () 
     assert.equal(runs[0].status, 'succeeded');
     const failed = await client.request(WorkflowHistoryRequest, { status: 'failed' });
     assert.ok(failed.runs.every((r) => r.status === 'failed') && failed.runs.some((r) => r.workflowName === 'fan'));
+    const all = (await client.request(WorkflowHistoryRequest, {})).runs.map((r) => Date.parse(r.createdAt));
+    assert.deepEqual(all, [...all].sort((x, y) => y - x), 'newest first');
     const none = await client.request(WorkflowHistoryRequest, { since: new Date(Date.now() + 60_000).toISOString() });
     assert.equal(none.runs.length, 0);
     assert.ok(existsSync(join(home, 'cronium.db')));
