@@ -397,6 +397,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
     queue.open(); // jobs queued before the last stop, and those submitted while recovering
     scheduler.start();
+    workflows.start();
     workflowScheduler.start();
     retention.start();
     void webhooks.sync();

@@ -64,6 +64,11 @@ export class Workflows {
     for (const workflow of deps.store.list()) if (workflow.file !== null) this.watches.add(workflow.file);
   }
 
+  /** Reads every registered file again (at start: it may have been edited while the daemon was down). */
+  start(): void {
+    for (const workflow of this.deps.store.list()) if (workflow.file !== null) this.reload(workflow.file);
+  }
+
   close(): void {
     this.watches.close();
   }

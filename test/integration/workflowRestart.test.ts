@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { GetJobRequest } from '../../daemon/protocol/jobs';
-import { GetWorkflowRunRequest, RunWorkflowRequest } from '../../daemon/protocol/workflows';
+import { GetWorkflowRequest, GetWorkflowRunRequest, RegisterWorkflowRequest, RunWorkflowRequest } from '../../daemon/protocol/workflows';
 import { DaemonProcess } from '../helpers/daemonProcess';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
 import { waitFor } from '../helpers/wait';
@@ -90,5 +90,18 @@ describe('workflow runs across a daemon restart', function () {
     assert.equal(steps.wait.attempt, 2, 'run again');
     assert.notEqual(steps.wait.jobId, before.jobId);
     assert.deepEqual(steps.after.output, { waited: true });
+  });
+
+  it('reads a registered file again at start: an edit made while the daemon was down is taken', async function () {
+    daemon = await DaemonProcess.start(home);
+    client = await daemon.connect();
+    const file = writeWorkflow(home, { name: 'offline-edit', nodes: [bash('one', 'true')], edges: [] });
+    await client.request(RegisterWorkflowRequest, { path: file });
+    client.close();
+    await daemon.stop();
+    writeWorkflow(home, { name: 'offline-edit', nodes: [bash('one', 'true'), bash('two', 'true')], edges: [{ from: 'one', to: 'two', when: 'always' }] });
+    await restart();
+    const { workflow } = await (client as DaemonClient).request(GetWorkflowRequest, { workflow: 'offline-edit' });
+    assert.deepEqual(workflow.document.nodes.map((n) => n.id), ['one', 'two']);
   });
 });
