@@ -44,11 +44,7 @@ import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
 import { Variables } from './variables';
 import { WorkflowStore } from './store/workflowStore';
-import { WorkflowEngine } from './workflows/engine';
-import { toRunSummary, toStepDto } from './workflows/runDto';
-import { WEBHOOK_TOLERANCE_MS, WebhookListener } from './workflows/webhooks';
-import { WorkflowScheduler } from './workflows/workflowScheduler';
-import { Workflows } from './workflows/workflows';
+import { WorkflowParts } from './workflows/workflowParts';
 
 export interface DaemonOptions {
   home: string;
@@ -225,52 +221,23 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     now: Date.now,
   });
   bus.on('job:finished', ({ job, executions }) => actions.jobFinished(job, executions));
-  const workflowStore = new WorkflowStore(db, join);
-  const engine = new WorkflowEngine({
-    store: workflowStore,
+  const workflowParts = new WorkflowParts({
+    store: new WorkflowStore(db, join),
     queue,
     jobs,
     events,
-    logger,
-    changed: (run, steps) => {
-      if (server.watchesWorkflows) server.broadcastRun(toRunSummary(run), steps.map(toStepDto));
-    },
-  });
-  bus.on('job:finished', ({ job, executions }) => engine.jobFinished(job, executions));
-  const workflows: Workflows = new Workflows({
-    store: workflowStore,
-    engine,
-    eventScript: (name) => {
-      const event = eventStore.find(name);
-      if (event === undefined) return undefined;
-      return event.type === 'http' || event.file !== null ? null : event.script;
-    },
-    webhookUrl: (key) => webhooks.url(key),
-    logger,
-    changed: (workflow, deleted) => {
-      workflowScheduler.changed();
-      void webhooks.sync();
-      if (server.watchesWorkflows) server.broadcastWorkflow(workflows.dto(workflow), deleted);
-    },
-  });
-  const workflowScheduler: WorkflowScheduler = new WorkflowScheduler({
-    store: workflowStore,
-    run: (workflow) => workflows.run(workflow, 'schedule', undefined),
+    eventStore,
+    variable: (key) => variables.get(key),
+    webhookAddress: () => ({ host: settings.get().webhookHost, port: settings.get().webhookPort }),
     commitWrites: () => turn.commit(),
     logger,
-  });
-  const webhooks: WebhookListener = new WebhookListener({
-    address: () => ({ host: settings.get().webhookHost, port: settings.get().webhookPort }),
-    workflows: () => workflows.list(),
-    variable: (key) => variables.get(key),
-    remember: (signature, workflowId, now) => workflowStore.recordDelivery(signature, workflowId, now, now - 2 * WEBHOOK_TOLERANCE_MS),
-    run: (workflow, input) => {
-      const run = workflows.run(workflow, 'webhook', input);
-      turn.commit(); // the sender is told of a run that is stored
-      return run;
+    announce: {
+      run: (run, steps) => server.broadcastRun(run, steps),
+      workflow: (workflow, deleted) => server.broadcastWorkflow(workflow, deleted),
+      watched: () => server.watchesWorkflows,
     },
-    logger,
   });
+  bus.on('job:finished', ({ job, executions }) => workflowParts.jobFinished(job, executions));
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;
@@ -304,15 +271,15 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       queue.pump(); // a higher concurrency frees slots at once
       registry.settingsChanged(); // e.g. warm containers turned off: their slots go now
       void retention.prune();
-      void webhooks.sync(); // a new address or port
+      workflowParts.settingsChanged();
     },
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     events,
     actions,
-    workflows,
-    engine,
-    workflowStore,
+    workflows: workflowParts.workflows,
+    engine: workflowParts.engine,
+    workflowStore: workflowParts.deps.store,
     eventDto: (id) => {
       const event = eventStore.get(id);
       return event === undefined ? undefined : events.dto(event);
@@ -340,10 +307,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     stopping = (async () => {
       retention.stop();
       scheduler.stop();
-      workflowScheduler.stop();
-      engine.stop(); // the steps the stop cancels run again at the next start
-      workflows.close();
-      await webhooks.close();
+      await workflowParts.stop();
       await queue.shutdown();
       await actions.drain(); // the ends of the jobs just stopped may have started some
       spawner?.close(); // after the jobs: their exit statuses come through it
@@ -388,7 +352,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       // After a stop the store is closed under it: that failure is expected and says nothing.
       if (stopping === undefined) logger.error(`recovering lost jobs failed: ${coerceError(e).stack ?? String(e)}`);
     }
-    if (stopping === undefined) engine.recover();
+    if (stopping === undefined) workflowParts.recovered();
     recovering = false;
     markRecovered();
     if (stopping !== undefined) return;
@@ -397,10 +361,8 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
     queue.open(); // jobs queued before the last stop, and those submitted while recovering
     scheduler.start();
-    workflows.start();
-    workflowScheduler.start();
+    workflowParts.start();
     retention.start();
-    void webhooks.sync();
   }
 }
 
