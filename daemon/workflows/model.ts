@@ -52,16 +52,18 @@ const nodeSchema = z
     id: nodeIdSchema,
     name: z.optional(text(200)),
     script: z.optional(
-      z.strictObject({
-        runtime: z.enum(RUNTIMES),
-        content: z.string().check(z.maxLength(10 * MiB, 'scripts are limited to 10 MiB')),
-      }),
+      z
+        .strictObject({
+          runtime: z.enum(RUNTIMES),
+          content: z.string().check(z.maxLength(10 * MiB, 'scripts are limited to 10 MiB'), z.describe('The script. It reads its input with cronium.input() and sends its output with cronium.output(data).')),
+        })
+        .check(z.describe('An inline script run as a job on the node\'s target.')),
     ),
     event: z.optional(z.string().check(z.minLength(1), z.maxLength(200), z.describe('The name of a saved event to run.'))),
-    http: z.optional(httpSchema),
-    target: z.optional(z.enum(TARGETS)),
-    timeoutMs: z.optional(int(1, 7 * DAY_MS)),
-    position: z.optional(z.strictObject({ x: z.number(), y: z.number() })),
+    http: z.optional(httpSchema.check(z.describe('An HTTP request, run on the host; the answer (status, headers, body) is the step\'s output.'))),
+    target: z.optional(z.enum(TARGETS).check(z.describe('Where the step runs: auto (a container when Docker answers), local or container.'))),
+    timeoutMs: z.optional(int(1, 7 * DAY_MS).check(z.describe('Kill the step after this many milliseconds (it is then timed_out, a failure).'))),
+    position: z.optional(z.strictObject({ x: z.number(), y: z.number() }).check(z.describe('Where the builder draws the node.'))),
   })
   .check(
     z.refine(
@@ -83,8 +85,8 @@ export const workflowSchema = z
       .string()
       .check(z.minLength(1), z.maxLength(200), z.regex(/^[^\s](.*[^\s])?$/, 'must not start or end with a space'), z.describe('The workflow name.')),
     description: z.optional(text(10_000)),
-    input: z.optional(z.unknown()),
-    overlap: z.optional(z.enum(WORKFLOW_OVERLAP_POLICIES)),
+    input: z.optional(z.unknown().check(z.describe('The start steps\' input when a trigger gives none.'))),
+    overlap: z.optional(z.enum(WORKFLOW_OVERLAP_POLICIES).check(z.describe('When triggered while a run goes on: allow (default), skip (refuse), queue (wait for it).'))),
     triggers: z.optional(
       z.strictObject({
         schedule: z.optional(
@@ -102,8 +104,8 @@ export const workflowSchema = z
         ),
       }),
     ),
-    nodes: z.array(nodeSchema).check(z.minLength(1, 'a workflow needs at least one node'), z.maxLength(1000)),
-    edges: z.array(edgeSchema).check(z.maxLength(10_000)),
+    nodes: z.array(nodeSchema).check(z.minLength(1, 'a workflow needs at least one node'), z.maxLength(1000), z.describe('The steps; each runs exactly one of script, event and http.')),
+    edges: z.array(edgeSchema).check(z.maxLength(10_000), z.describe('A step runs once its incoming edges are decided and one fired; with none fired it is skipped.')),
   });
 
 export type ParsedWorkflow = { ok: true; document: WorkflowDocument } | { ok: false; issues: WorkflowIssue[] };
