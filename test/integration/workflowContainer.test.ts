@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import type { DaemonClient } from '../../daemon/client/daemonClient';
 import { GetJobRequest } from '../../daemon/protocol/jobs';
+import { GetWorkflowRunRequest, RunWorkflowRequest } from '../../daemon/protocol/workflows';
 import { DaemonProcess } from '../helpers/daemonProcess';
 import { daemonIdOf, strayResources } from '../helpers/dockerLeftovers';
 import { dockerProblem, requireService } from '../helpers/services';
 import { makeTempHome, removeHome } from '../helpers/tempHome';
+import { waitFor } from '../helpers/wait';
 import { bash, runWorkflow, stepsById, WorkflowWatcher, writeWorkflow } from '../helpers/workflows';
 
 describe('workflow steps on a container target and on the host in one run', function () {
@@ -48,5 +50,35 @@ describe('workflow steps on a container target and on the host in one run', func
     assert.equal(host.target, 'local');
     assert.deepEqual((steps.host.output as { got: unknown }).got, { uid: 1000, in: 5 });
     assert.deepEqual(await strayResources(daemonIdOf(home)), []);
+  });
+
+  it('re-adopts a container step after the daemon was killed: the same job goes on and the run succeeds', async function () {
+    const c = client as DaemonClient;
+    const watcher = await WorkflowWatcher.attach(c);
+    const file = writeWorkflow(home, {
+      name: 'survivor',
+      nodes: [
+        { id: 'boxed', script: { runtime: 'bash', content: 'echo started\nsleep 4\ncronium_output \'{"done": true}\'\n' }, target: 'container' },
+        bash('host', 'cronium_output "$(cronium_input)"\n'),
+      ],
+      edges: [{ from: 'boxed', to: 'host', when: 'on_success' }],
+    });
+    const { run } = await c.request(RunWorkflowRequest, { path: file });
+    const step = await watcher.step(run.id, 'boxed', 'running');
+    await waitFor('the container step to print', async () => (await c.request(GetJobRequest, { id: step.jobId as string })).logLines > 0, 60_000);
+    await (daemon as DaemonProcess).kill9();
+    c.close();
+    daemon = await DaemonProcess.start(home);
+    client = await daemon.connect();
+    const after = client;
+    const done = await waitFor('the run to end', async () => {
+      const { run: now } = await after.request(GetWorkflowRunRequest, { run: run.id });
+      return now.status === 'running' ? undefined : now;
+    }, 60_000, 200);
+    const steps = stepsById(done);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.steps.map((s) => [s.id, s.status, s.reason])));
+    assert.equal(steps.boxed.jobId, step.jobId, 'the same job: its container was re-adopted');
+    assert.equal(steps.boxed.attempt, 1);
+    assert.deepEqual(steps.host.output, { done: true });
   });
 });
