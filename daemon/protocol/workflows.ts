@@ -22,6 +22,8 @@ export interface WorkflowDocument {
   /** The input of the start nodes when a trigger gives none. */
   input?: unknown;
   overlap?: WorkflowOverlapPolicy;
+  /** At most this many steps of one run at once (the daemon's `concurrency` bounds all jobs anyway). */
+  concurrency?: number;
   triggers?: WorkflowTriggers;
   nodes: WorkflowNode[];
   edges: WorkflowEdge[];

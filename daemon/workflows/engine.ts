@@ -232,13 +232,18 @@ export class WorkflowEngine {
     if (!this.ready || run.waiting || !this.runs.has(run.record.id)) return;
     const state = (id: string): StepState => run.steps.get(id) as StepRecord;
     if (!run.cancelling) {
+      const limit = run.graph.document.concurrency ?? Infinity;
+      let running = [...run.steps.values()].filter((step) => step.status === 'running').length;
       for (const id of run.graph.topological()) {
         if (!this.runs.has(run.record.id)) return; // a step that failed to start ended it meanwhile
         const step = run.steps.get(id) as StepRecord;
         if (step.status !== 'pending') continue;
         const decision = run.graph.decide(id, state);
-        if (decision === 'run') this.startStep(run, id, null);
-        else if (decision === 'skip') this.settle(run, step, 'skipped', skipReason(run.graph, id, state));
+        // Over the run's own limit a ready step stays pending: the next step's end advances the run again.
+        if (decision === 'run' && running < limit) {
+          running++;
+          this.startStep(run, id, null);
+        } else if (decision === 'skip') this.settle(run, step, 'skipped', skipReason(run.graph, id, state));
       }
     }
     if (![...run.steps.values()].every((step) => isDecided(step.status))) return;

@@ -87,6 +87,7 @@ export const workflowSchema = z
     description: z.optional(text(10_000)),
     input: z.optional(z.unknown().check(z.describe('The start steps\' input when a trigger gives none.'))),
     overlap: z.optional(z.enum(WORKFLOW_OVERLAP_POLICIES).check(z.describe('When triggered while a run goes on: allow (default), skip (refuse), queue (wait for it).'))),
+    concurrency: z.optional(int(1, 1000).check(z.describe('At most this many steps of one run at once (default: no limit of its own).'))),
     triggers: z.optional(
       z.strictObject({
         schedule: z.optional(
@@ -172,7 +173,7 @@ export function canonicalWorkflow(document: WorkflowDocument): WorkflowDocument 
       nodes: document.nodes.map(canonicalNode),
       edges: document.edges.map((edge: WorkflowEdge) => ordered(edge, ['from', 'to', 'when'])),
     },
-    ['$schema', 'name', 'description', 'input', 'overlap', 'triggers', 'nodes', 'edges'],
+    ['$schema', 'name', 'description', 'input', 'overlap', 'concurrency', 'triggers', 'nodes', 'edges'],
   );
 }
 

@@ -302,6 +302,15 @@ describe('workflow engine (real daemon, real SQLite, local steps)', function () 
     assert.equal((await watcher.finished(first.id)).status, 'succeeded');
   });
 
+  it('runs at most `concurrency` steps of a run at once', async function () {
+    const ids = ['p0', 'p1', 'p2', 'p3'];
+    const file = writeWorkflow(home, { name: 'one-at-a-time', concurrency: 1, nodes: ids.map((id) => bash(id, 'sleep 0.2\n')), edges: [] });
+    const run = await runWorkflow(client, watcher, { path: file });
+    assert.equal(run.status, 'succeeded');
+    const spans = run.steps.map((s) => [Date.parse(s.startedAt as string), Date.parse(s.finishedAt as string)]).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) assert.ok(spans[i][0] >= spans[i - 1][1], `step ${i} started after the one before ended: ${JSON.stringify(spans)}`);
+  });
+
   it('runs an HTTP request node and gives its answer to the next step', async function () {
     const server = createServer((req, res) => res.writeHead(201, { 'content-type': 'text/plain' }).end(`got ${req.method}`));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
