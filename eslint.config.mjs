@@ -65,6 +65,16 @@ const LAYERS = [
     because: 'the runtime API is below rpc',
   },
   {
+    from: ['daemon/workflows'],
+    mayNotImport: { folders: ['daemon/rpc', 'daemon/runtimeApi', 'daemon/executors'] },
+    because: 'the workflow engine is below rpc and submits work through the queue, never to an executor',
+  },
+  {
+    from: ['daemon/events', 'daemon/scheduler'],
+    mayNotImport: { folders: ['daemon/workflows'] },
+    because: 'workflows build on events and the schedule math, not the other way round',
+  },
+  {
     from: ['daemon/cli'],
     mayNotImport: {
       folders: [...DAEMON_INTERNALS, 'daemon/executors', 'daemon/store', 'daemon/logs', 'daemon/daemon', 'daemon/main'],

@@ -15,6 +15,7 @@ import { benchScheduler } from './scheduler';
 import { round } from './stats';
 import { formatTable } from './table';
 import { benchThroughput } from './throughput';
+import { benchWorkflows } from './workflows';
 
 /** Benchmarks by the name `--only` takes, in the order they run. */
 const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchReport>> = {
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchReport>
   scheduler: benchScheduler,
   container: benchContainer,
   builder: benchBuilder,
+  workflows: benchWorkflows,
 };
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${Object.keys(BENCHMARKS).join('|')}[,…]]

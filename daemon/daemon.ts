@@ -43,6 +43,8 @@ import { Scheduler } from './scheduler/scheduler';
 import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
 import { Variables } from './variables';
+import { WorkflowStore } from './store/workflowStore';
+import { WorkflowParts } from './workflows/workflowParts';
 
 export interface DaemonOptions {
   home: string;
@@ -223,6 +225,23 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     now: Date.now,
   });
   bus.on('job:finished', ({ job, executions }) => actions.jobFinished(job, executions));
+  const workflowParts = new WorkflowParts({
+    store: new WorkflowStore(db, join),
+    queue,
+    jobs,
+    events,
+    eventStore,
+    variable: (key) => variables.get(key),
+    webhookAddress: () => ({ host: settings.get().webhookHost, port: settings.get().webhookPort }),
+    commitWrites: () => turn.commit(),
+    logger,
+    announce: {
+      run: (run, steps) => server.broadcastRun(run, steps),
+      workflow: (workflow, deleted) => server.broadcastWorkflow(workflow, deleted),
+      watched: () => server.watchesWorkflows,
+    },
+  });
+  bus.on('job:finished', ({ job, executions }) => workflowParts.jobFinished(job, executions));
   const retention = new LogRetention(new RetentionStore(db), () => settings.get(), logger);
 
   let stopping: Promise<void> | undefined;
@@ -256,11 +275,15 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       queue.pump(); // a higher concurrency frees slots at once
       registry.settingsChanged(); // e.g. warm containers turned off: their slots go now
       void retention.prune();
+      workflowParts.settingsChanged();
     },
     status,
     requestShutdown: () => void shutdown('lifecycle/shutdown'),
     events,
     actions,
+    workflows: workflowParts.workflows,
+    engine: workflowParts.engine,
+    workflowStore: workflowParts.deps.store,
     eventDto: (id) => {
       const event = eventStore.get(id);
       return event === undefined ? undefined : events.dto(event);
@@ -288,6 +311,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     stopping = (async () => {
       retention.stop();
       scheduler.stop();
+      await workflowParts.stop();
       await queue.shutdown();
       await actions.drain(); // the ends of the jobs just stopped may have started some
       spawner?.close(); // after the jobs: their exit statuses come through it
@@ -332,6 +356,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       // After a stop the store is closed under it: that failure is expected and says nothing.
       if (stopping === undefined) logger.error(`recovering lost jobs failed: ${coerceError(e).stack ?? String(e)}`);
     }
+    if (stopping === undefined) workflowParts.recovered();
     recovering = false;
     markRecovered();
     if (stopping !== undefined) return;
@@ -340,6 +365,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     if (existsSync(paths.warmMarker)) void registry.get('container').available().catch(() => undefined);
     queue.open(); // jobs queued before the last stop, and those submitted while recovering
     scheduler.start();
+    workflowParts.start();
     retention.start();
   }
 }

@@ -15,6 +15,8 @@ export function defaultSettings(): DaemonSettings {
     imageSidecar: 'cronium/sidecar:latest',
     warmContainers: true,
     jobNice: 19,
+    webhookHost: '127.0.0.1',
+    webhookPort: 47810,
   };
 }
 

@@ -32,6 +32,7 @@ import { EventCodeLens } from './events/eventCodeLens';
 import { EventItem, EventsModel } from './events/eventsTree';
 import { WorkflowBuilderProvider } from './workflows/builderEditor';
 import { createWorkflow, WorkflowsModel } from './workflows/workflowsTree';
+import { registerWorkflowFiles } from './workflows/workflowFiles';
 
 /** What `activate` returns: used by the integration tests inside the extension host. */
 export interface CroniumApi {
@@ -91,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
     WorkflowBuilderProvider.register(context, events),
     ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
     createStatusBar(daemon, jobs, events),
+    registerWorkflowFiles(daemon),
     daemon.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'cronium.daemonRunning', state === 'connected');
     }),

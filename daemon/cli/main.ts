@@ -8,6 +8,7 @@ import { registerLogsCommand } from './commands/logsCommand';
 import { registerRunCommand } from './commands/runCommand';
 import { registerSettingsCommand } from './commands/settingsCommand';
 import { registerVarsCommand } from './commands/varsCommand';
+import { registerWorkflowCommands } from './commands/workflowCommands';
 import { cliContext, type CliContext } from './context';
 import { UsageError } from './format';
 
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
   registerSettingsCommand(program, context);
   registerVarsCommand(program, context);
   registerEventCommands(program, context);
+  registerWorkflowCommands(program, context);
   for (const command of program.commands) exitOverrideAll(command);
 
   try {

@@ -31,6 +31,16 @@ export const ErrorCodes = {
   EventNotFound: 1050,
   /** Another event has that name. */
   EventExists: 1051,
+  /** No workflow has the given id or name (or no registered file has that path). */
+  WorkflowNotFound: 1060,
+  /** The workflow (or the file's text) is invalid; `data.issues` names the nodes. */
+  WorkflowInvalid: 1061,
+  /** No workflow run has the given id. */
+  WorkflowRunNotFound: 1062,
+  /** The run cannot do that in its status (cancel an ended run, resume a running or succeeded one). */
+  WorkflowRunNotActive: 1063,
+  /** A run of the workflow is still going and its overlap policy is `skip`. */
+  WorkflowBusy: 1064,
   /** The daemon is shutting down and accepts no new work. */
   ShuttingDown: 1040,
   /** An unexpected failure inside the daemon; details are in the daemon log. */
@@ -56,6 +66,11 @@ export type ErrorKind =
   | 'variable_not_found'
   | 'event_not_found'
   | 'event_exists'
+  | 'workflow_not_found'
+  | 'workflow_invalid'
+  | 'workflow_run_not_found'
+  | 'workflow_run_not_active'
+  | 'workflow_busy'
   | 'target_unavailable'
   | 'runtime_unavailable'
   | 'shutting_down'

@@ -34,6 +34,13 @@ export interface DaemonSettings {
    * daemon's priority. 0 runs every job at the daemon's priority. Default 19.
    */
   jobNice: number;
+  /**
+   * Address of the webhook listener of workflows (`POST /hooks/workflows/{key}`), open only while a
+   * workflow has a webhook trigger. Default 127.0.0.1: only this machine can reach it.
+   */
+  webhookHost: string;
+  /** Its port; 0 picks a free one (shown in `workflows/get` as `webhookUrl`). Default 47810. */
+  webhookPort: number;
 }
 
 /** Current settings. */

@@ -51,6 +51,8 @@ export class ClientSession implements LogClient {
   clientName = 'unknown';
   /** Receives `jobs/didChangeStatus` for every job. */
   watchesJobs = false;
+  /** Receives `workflows/didChangeRun` and `workflows/didChange`. */
+  watchesWorkflows = false;
   private initialized = false;
   private closed = false;
   private readonly writer: SocketMessageWriter;

@@ -32,6 +32,7 @@ import {
 import type { Variables } from '../variables';
 import type { ClientSession } from './clientSession';
 import { registerEventHandlers, type EventHandlerDeps } from './eventHandlers';
+import { registerWorkflowHandlers, type WorkflowHandlerDeps } from './workflowHandlers';
 import {
   deleteVariableSchema,
   emptySchema,
@@ -48,7 +49,7 @@ import {
   writeStdinSchema,
 } from './schemas';
 
-export interface HandlerDeps extends Omit<EventHandlerDeps, 'queue' | 'jobs'> {
+export interface HandlerDeps extends Omit<EventHandlerDeps, 'queue' | 'jobs'>, WorkflowHandlerDeps {
   queue: JobQueue;
   jobs: JobStore;
   logs: LogStore;
@@ -82,6 +83,7 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
   });
   session.handle0(DaemonStatusRequest, deps.status);
   registerEventHandlers(session, deps);
+  registerWorkflowHandlers(session, deps);
 
   session.handle(RunJobRequest, runJobSchema, async (params) => {
     const job = await queue.submit(

@@ -141,6 +141,8 @@ export const updateSettingsSchema = z.strictObject({
   imageSidecar: z.optional(imageName),
   warmContainers: z.optional(z.boolean()),
   jobNice: z.optional(count(0, 19)),
+  webhookHost: z.optional(z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[A-Za-z0-9.:_-]+$/, 'is not a host name or IP address'))),
+  webhookPort: z.optional(count(0, 65535)),
 });
 
 const eventRef = z.string().check(z.minLength(1), z.maxLength(200));

@@ -7,6 +7,13 @@ import type { LogHub } from '../logs/logHub';
 import type { JobDto } from '../protocol/dto';
 import { EventChangedNotification, type EventDto } from '../protocol/events';
 import { JobStatusChangedNotification } from '../protocol/jobs';
+import {
+  WorkflowChangedNotification,
+  WorkflowRunChangedNotification,
+  type WorkflowDto,
+  type WorkflowRunDto,
+  type WorkflowStepDto,
+} from '../protocol/workflows';
 import type { InitializeResult } from '../protocol/lifecycle';
 import { ClientSession } from './clientSession';
 import { registerHandlers, type HandlerDeps } from './handlers';
@@ -99,6 +106,26 @@ export class RpcServer {
     const message = event === undefined ? { event: { id } as EventDto, deleted: true } : { event };
     for (const session of this.sessions) {
       if (session.watchesJobs) void session.connection.sendNotification(EventChangedNotification, message).catch(() => undefined);
+    }
+  }
+
+  /** True when some connection watches workflows (the daemon builds their messages only then). */
+  get watchesWorkflows(): boolean {
+    return [...this.sessions].some((s) => s.watchesWorkflows);
+  }
+
+  /** Tells watching clients that a run or some of its steps changed, at once (a step's start is news). */
+  broadcastRun(run: Omit<WorkflowRunDto, 'steps'>, steps: WorkflowStepDto[]): void {
+    for (const session of this.sessions) {
+      if (session.watchesWorkflows) void session.connection.sendNotification(WorkflowRunChangedNotification, { run, steps }).catch(() => undefined);
+    }
+  }
+
+  /** Tells watching clients that a workflow was registered, changed (on disk too) or deleted. */
+  broadcastWorkflow(workflow: WorkflowDto, deleted = false): void {
+    const message = deleted ? { workflow, deleted } : { workflow };
+    for (const session of this.sessions) {
+      if (session.watchesWorkflows) void session.connection.sendNotification(WorkflowChangedNotification, message).catch(() => undefined);
     }
   }
 

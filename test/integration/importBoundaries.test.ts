@@ -20,6 +20,7 @@ const WRONG: { file: string; source: string; target: string }[] = [
   { file: `daemon/rpc/${name}`, source: "import Database from 'better-sqlite3';\nexport const x = Database;\n", target: 'better-sqlite3' },
   { file: `daemon/queue/${name}`, source: "import Docker from 'dockerode';\nexport const x = Docker;\n", target: 'dockerode' },
   { file: `daemon/store/${name}`, source: "import { JobQueue } from '../queue/jobQueue';\nexport const x = JobQueue;\n", target: 'daemon/queue/jobQueue' },
+  { file: `daemon/workflows/${name}`, source: "import { RpcServer } from '../rpc/server';\nexport const x = RpcServer;\n", target: 'daemon/rpc/server' },
   { file: `daemon/executors/${name}`, source: "import { RpcServer } from '../rpc/server';\nexport const x = RpcServer;\n", target: 'daemon/rpc/server' },
   { file: `daemon/cli/${name}`, source: "import { JobStore } from '../store/jobStore';\nexport const x = JobStore;\n", target: 'daemon/store/jobStore' },
   { file: `daemon/${name}`, source: "import * as vscode from 'vscode';\nexport const x = vscode;\n", target: 'vscode' },

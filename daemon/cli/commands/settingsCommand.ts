@@ -27,6 +27,12 @@ const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string | 
     if (!Number.isInteger(n) || n < 0 || n > 19) throw new UsageError('jobNice is a whole number from 0 (the daemon\'s priority) to 19 (the lowest)');
     return n;
   },
+  webhookHost: (text) => text,
+  webhookPort: (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError('webhookPort is a port number from 1 to 65535, or 0 for any free port');
+    return n;
+  },
   warmContainers: (text) => {
     if (text !== 'true' && text !== 'false') throw new UsageError('warmContainers is true or false');
     return text === 'true';
