@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
     vscode.window.registerTreeDataProvider('cronium.variables', variables),
     workflows,
     vscode.window.registerTreeDataProvider('cronium.workflows', workflows),
-    WorkflowBuilderProvider.register(context, events),
+    WorkflowBuilderProvider.register(context, events, daemon),
     ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
     createStatusBar(daemon, jobs, events),
     registerWorkflowFiles(daemon),

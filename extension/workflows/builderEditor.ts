@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { EventDto } from '../../daemon/protocol/events';
+import { SubscribeWorkflowsRequest, WorkflowRunChangedNotification } from '../../daemon/protocol/workflows';
 import { isWebviewMessage, type HostMessage, type PaletteEvent, type WebviewMessage } from '../../webviews/protocol/builder';
+import type { DaemonConnection } from '../daemon/daemonConnection';
 import type { EventsModel } from '../events/eventsTree';
+import { BuilderSession } from './builderSession';
 
 export const BUILDER_VIEW_TYPE = 'cronium.workflowBuilder';
 /** Where an inline step's script opens: `cronium-step:/<file path>/<node id>.<ext>?<file uri>`. */
@@ -29,17 +32,28 @@ const toPalette = (event: EventDto): PaletteEvent => ({
 export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider {
   /** The builder's bundle is loaded by the webview, from here, only when a builder opens. */
   private readonly bundleRoot: vscode.Uri;
+  private readonly sessions = new Set<BuilderSession>();
+  /** The engine's problems of open workflow files, in the Problems panel. */
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('cronium-workflows');
 
   constructor(
     extensionUri: vscode.Uri,
     private readonly events: EventsModel,
+    private readonly daemon: DaemonConnection,
   ) {
     this.bundleRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
+    // Each daemon connection: subscribe to run changes, and let every open builder validate again.
+    daemon.onSession(async (client, session) => {
+      session.push(client.connection.onNotification(WorkflowRunChangedNotification, ({ run, steps }) => this.sessions.forEach((s) => s.runChanged(run, steps))));
+      await client.request(SubscribeWorkflowsRequest, {});
+      await Promise.all([...this.sessions].map((s) => s.connected(client)));
+    });
   }
 
-  static register(context: vscode.ExtensionContext, events: EventsModel): vscode.Disposable {
-    const provider = new WorkflowBuilderProvider(context.extensionUri, events);
+  static register(context: vscode.ExtensionContext, events: EventsModel, daemon: DaemonConnection): vscode.Disposable {
+    const provider = new WorkflowBuilderProvider(context.extensionUri, events, daemon);
     return vscode.Disposable.from(
+      provider.diagnostics,
       vscode.window.registerCustomEditorProvider(BUILDER_VIEW_TYPE, provider, { supportsMultipleEditorsPerDocument: true }),
       vscode.workspace.registerTextDocumentContentProvider(STEP_SCHEME, new StepScripts()),
     );
@@ -51,26 +65,37 @@ export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider 
     webview.html = this.html(webview, document.getText());
     const post = (message: HostMessage) => void webview.postMessage(message);
     const sendEvents = () => post({ type: 'events', events: this.events.all().map(toPalette) });
+    const session = new BuilderSession(document, this.daemon, this.diagnostics, post);
+    this.sessions.add(session);
 
     const subscriptions = [
+      session,
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document.uri.toString() === document.uri.toString() && e.contentChanges.length > 0) post({ type: 'document', text: document.getText() });
+        if (e.document.uri.toString() !== document.uri.toString() || e.contentChanges.length === 0) return;
+        post({ type: 'document', text: document.getText() });
+        session.changed();
       }),
       this.events.onDidChangeTreeData(() => sendEvents()),
       webview.onDidReceiveMessage((message: unknown) => {
         // Anything else a webview may post is not ours to act on.
-        if (isWebviewMessage(message)) void this.receive(document, message, post, sendEvents);
+        if (isWebviewMessage(message)) void this.receive(document, message, post, sendEvents, session);
       }),
     ];
-    panel.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));
+    panel.onDidDispose(() => {
+      this.sessions.delete(session);
+      subscriptions.forEach((s) => s.dispose());
+    });
   }
 
-  private async receive(document: vscode.TextDocument, message: WebviewMessage, post: (m: HostMessage) => void, sendEvents: () => void): Promise<void> {
+  private async receive(document: vscode.TextDocument, message: WebviewMessage, post: (m: HostMessage) => void, sendEvents: () => void, session: BuilderSession): Promise<void> {
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         post({ type: 'document', text: document.getText() });
         sendEvents();
+        const client = this.daemon.current;
+        if (client !== undefined) await session.connected(client);
         return;
+      }
       case 'edit': {
         if (message.text === document.getText()) return;
         const edit = new vscode.WorkspaceEdit();
@@ -86,6 +111,9 @@ export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider 
         return;
       case 'openAsText':
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default');
+        return;
+      default:
+        await session.receive(message);
     }
   }
 

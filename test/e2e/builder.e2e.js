@@ -183,6 +183,46 @@ function bigWorkflow(n, m) {
     check((await until(count, (n) => n === 3)) === 3, `revert: ${await count()} steps, as on disk`);
     check((await until(() => dirty(page), (n) => n === 0)) === 0, 'the tab is clean after Revert');
 
+    // Run it from the builder: Build and Test turn green, the On Failure branch (Report) grey; a step's log opens.
+    const stateOf = (id) => frame.locator(`.react-flow__node[data-id="${id}"] .step`).getAttribute('class').catch(() => '');
+    await frame.locator('.run-button').click();
+    const runStatus = await until(() => frame.locator('.run-status').first().innerText().catch(() => ''), (t) => /^Run (succeeded|failed|partial)/.test(t), 60000);
+    check(runStatus.startsWith('Run succeeded'), `run from the builder: ${runStatus}`);
+    const states = {};
+    for (const id of ['build', 'test', 'report']) states[id] = (await until(() => stateOf(id), (c) => /state-(succeeded|skipped|failed)/.test(c))).match(/state-(\w+)/)?.[1];
+    check(states.build === 'succeeded' && states.test === 'succeeded' && states.report === 'skipped', `steps after the run: ${JSON.stringify(states)}`);
+    await shot('13a-builder-run.png');
+    await frame.locator('.react-flow__node[data-id="test"]').click();
+    await frame.locator('.details-step vscode-button', { hasText: 'Open Log' }).click();
+    const stepLog = await until(() => page.locator('.part.panel .view-lines').innerText().catch(() => ''), (t) => t.includes('tested'), 20000);
+    check(stepLog.includes("tested"), `the Test step’s log in the output channel: ${JSON.stringify(stepLog.slice(0, 200))}`);
+    // History lists the run; Clear takes it off the canvas.
+    await frame.locator('.run-bar button', { hasText: 'History' }).click();
+    const historyText = await until(() => frame.locator('.history').innerText().catch(() => ''), (t) => /succeeded · manual/.test(t));
+    check(/succeeded · manual/.test(historyText), `history: ${JSON.stringify(historyText.slice(0, 200))}`);
+    await frame.locator('.run-bar button', { hasText: 'History' }).click();
+    await frame.locator('.run-bar button', { hasText: 'Clear' }).click();
+    check(!/state-/.test(await until(() => stateOf('test'), (c) => !/state-/.test(c))), 'Clear: no run on the canvas');
+
+    // An invalid file (an edit on disk: an event step naming an event that does not exist): the engine's
+    // reason on the step and in the Problems panel.
+    const invalid = onDisk();
+    invalid.nodes.push({ id: 'ghost', event: 'no-such-event', position: { x: 700, y: 120 } });
+    invalid.edges.push({ from: 'test', to: 'ghost', when: 'on_success' });
+    fs.writeFileSync(path.join(folder, FILE), `${JSON.stringify(invalid, null, 2)}\n`);
+    const ghost = frame.locator('.react-flow__node[data-id="ghost"] .step');
+    const ghostTitle = await until(() => ghost.getAttribute('title').catch(() => null), (t) => t !== null && t.includes('no event named'), 20000);
+    check((ghostTitle || '').includes('no event named no-such-event'), `the step shows the engine's reason: ${ghostTitle}`);
+    await runCommand(page, 'View: Focus Problems');
+    const problems = await until(() => page.locator('.markers-panel').innerText().catch(() => ''), (t) => t.includes('no event named no-such-event'), 15000);
+    check(problems.includes('no event named no-such-event'), `Problems panel: ${JSON.stringify(problems.slice(0, 200))}`);
+    await shot('13b-builder-invalid.png');
+    // Back to the valid file.
+    invalid.nodes.pop();
+    invalid.edges.pop();
+    fs.writeFileSync(path.join(folder, FILE), `${JSON.stringify(invalid, null, 2)}\n`);
+    check((await until(() => ghost.count(), (n) => n === 0)) === 0, 'the valid file again: no ghost step');
+
     // The same screen in a dark and a high-contrast theme (the workbench starts in its light one).
     await page.keyboard.press('Escape');
     await shot('13-builder-light.png');

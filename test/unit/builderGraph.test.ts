@@ -2,6 +2,10 @@ import { strict as assert } from 'node:assert';
 import { autoLayout, NODE_SIZE } from '../../webviews/builder/autoLayout';
 import { addNode, connect, copy, edgeId, moveNodes, paste, remove, setCondition } from '../../webviews/builder/graphEdits';
 import { formatWorkflow, parseWorkflow, type WorkflowDocument } from '../../webviews/builder/workflowDocument';
+import { formatWorkflow as engineFormat } from '../../daemon/workflows/model';
+import type { WorkflowDocument as EngineDocument, WorkflowRunDto, WorkflowStepDto } from '../../daemon/protocol/workflows';
+import { nodeLocation, toBuilderProblems } from '../../extension/workflows/workflowProblems';
+import { firedEdges, stepStates } from '../../webviews/builder/runView';
 
 const script = (content: string) => ({ runtime: 'bash' as const, content });
 
@@ -116,5 +120,62 @@ describe('workflow builder: the file', function () {
     const broken = parseWorkflow('{"name": ');
     assert.equal(broken.ok, false);
     assert.match((broken as { reasons: string[] }).reasons[0], /^The file is not valid JSON/);
+  });
+});
+
+describe('workflow builder and engine: one file format', function () {
+  it('writes a workflow exactly as the engine exports it, whatever order its keys came in', function () {
+    const scrambled = {
+      edges: [{ when: 'on_failure', to: 'notify', from: 'build' }],
+      triggers: { webhook: { secretVariable: 'HOOK', key: 'abcdefgh12' }, schedule: { timezone: 'UTC', cron: '0 9 * * *' } },
+      nodes: [
+        { position: { y: 5, x: 3 }, timeoutMs: 60000, target: 'local', script: { content: 'make\n', runtime: 'bash' }, name: 'Build', id: 'build' },
+        { http: { url: 'https://example.com/hook', body: '{}', method: 'POST', headers: { 'x-a': '1' } }, id: 'notify' },
+      ],
+      overlap: 'skip',
+      description: 'ships it',
+      name: 'deploy',
+    };
+    assert.equal(formatWorkflow(scrambled as unknown as WorkflowDocument), engineFormat(scrambled as unknown as EngineDocument));
+  });
+});
+
+describe('workflow builder: the engine\'s problems and runs on the canvas', function () {
+  it('puts an edge issue on its edge, a cycle on each of its steps and edges, the rest on the steps named or the file', function () {
+    const problems = toBuilderProblems([
+      { severity: 'warning', code: 'condition_never_set', message: 'never fires', nodes: ['a', 'b'] },
+      { severity: 'error', code: 'cycle', message: 'cycle: a → b → a', nodes: ['a', 'b'] },
+      { severity: 'error', code: 'unknown_event', message: 'no event named x', nodes: ['c'] },
+      { severity: 'error', code: 'no_start', message: 'no start node', nodes: [] },
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.nodeId ?? p.edgeId ?? 'file', p.severity]),
+      [['a->b', 'warning'], ['a', 'error'], ['a->b', 'error'], ['b', 'error'], ['b->a', 'error'], ['c', 'error'], ['file', 'error']],
+    );
+  });
+
+  it('finds where a step is defined in the file, for the Problems panel', function () {
+    assert.deepEqual(nodeLocation('{\n  "nodes": [\n    { "id": "build" }\n  ]\n}\n', 'build'), { line: 2, column: 6, length: 13 });
+    assert.equal(nodeLocation('{}', 'build'), undefined);
+  });
+
+  it('colours steps by their run and says which edges fired by the source step\'s outcome', function () {
+    const step = (id: string, status: WorkflowStepDto['status'], condition: boolean | null = null): WorkflowStepDto => ({
+      id, status, attempt: 1, jobId: null, input: null, output: null, condition, startedAt: null, finishedAt: null, durationMs: null, reason: null,
+    });
+    const run = { steps: [step('build', 'failed'), step('test', 'skipped'), step('notify', 'running'), step('check', 'succeeded', true)] } as WorkflowRunDto;
+    assert.deepEqual([...stepStates(run, null)], [['build', 'failed'], ['test', 'skipped'], ['notify', 'running'], ['check', 'succeeded']]);
+    const fired = firedEdges(
+      [
+        { from: 'build', to: 'test', when: 'on_success' },
+        { from: 'build', to: 'notify', when: 'on_failure' },
+        { from: 'check', to: 'build', when: 'on_condition' },
+        { from: 'test', to: 'check', when: 'always' },
+        { from: 'notify', to: 'check', when: 'always' },
+      ],
+      run,
+      null,
+    );
+    assert.deepEqual([...fired], [['build->test', false], ['build->notify', true], ['check->build', true], ['test->check', false]]);
   });
 });

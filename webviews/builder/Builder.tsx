@@ -13,15 +13,19 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type MouseEvent } from 'react';
-import type { BuilderProblem, HostMessage, PaletteEvent, WebviewMessage } from '../protocol/builder';
+import type { DryRunResult, WorkflowRunDto } from '../../daemon/protocol/workflows';
+import type { BuilderProblem, DryRunChoice, HostMessage, PaletteEvent, WebviewMessage } from '../protocol/builder';
 import { isHostMessage } from '../protocol/builder';
 import { autoLayout } from './autoLayout';
 import { ConditionEdge, type ConditionFlowEdge } from './ConditionEdge';
 import { DetailsPanel } from './DetailsPanel';
+import { HistoryPanel } from './HistoryPanel';
+import { RunBar } from './RunBar';
+import { firedEdges, stepStates } from './runView';
 import { toFlowEdges, toFlowNodes } from './flowMapping';
 import { addNode, connect, copy, moveNodes, paste, remove, setCondition, type Clipboard } from './graphEdits';
 import { Palette, PALETTE_MIME, type PaletteItem } from './Palette';
-import { StepNode, type StepFlowNode, type StepState } from './StepNode';
+import { StepNode, type StepFlowNode } from './StepNode';
 import { CONDITION_LABELS, CONDITIONS, formatWorkflow, parseWorkflow, type Condition, type Parsed, type WorkflowDocument, type WorkflowNode } from './workflowDocument';
 
 /** The part of VS Code's webview API the builder uses (acquireVsCodeApi()). */
@@ -37,7 +41,6 @@ interface SavedState {
 
 const nodeTypes = { step: StepNode };
 const edgeTypes = { condition: ConditionEdge };
-const NO_STATES = new Map<string, StepState>();
 const REFUSAL_MS = 6000;
 const KEY_MOVE_REST_MS = 400;
 const FIRST_VIEWPORT: Viewport = { x: 0, y: 0, zoom: 0.25 };
@@ -99,6 +102,11 @@ export function Builder({ host }: { host: HostApi }) {
   const [nodes, setNodes] = useState<StepFlowNode[]>([]);
   const [edges, setEdges] = useState<ConditionFlowEdge[]>([]);
   const [refusal, setRefusal] = useState<string | undefined>();
+  const [run, setRun] = useState<WorkflowRunDto | null>(null);
+  const [dryRun, setDryRun] = useState<DryRunResult | null>(null);
+  const [history, setHistory] = useState<WorkflowRunDto[] | undefined>();
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const [choices, setChoices] = useState<Record<string, DryRunChoice>>({});
   const [popover, setPopover] = useState<{ edgeId: string; x: number; y: number } | undefined>();
   /** Texts sent to the host whose echo has not come back: an echo of an older edit must not undo a newer one. */
   const pending = useRef<string[]>([]);
@@ -136,6 +144,18 @@ export function Builder({ host }: { host: HostApi }) {
           return;
         case 'problems':
           setProblems(message.problems);
+          return;
+        case 'run':
+          setRun(message.run);
+          return;
+        case 'dryRun':
+          setDryRun(message.result);
+          return;
+        case 'history':
+          setHistory(message.runs);
+          return;
+        case 'failure':
+          setRefusal(message.message);
       }
     };
     window.addEventListener('message', onMessage);
@@ -145,9 +165,9 @@ export function Builder({ host }: { host: HostApi }) {
 
   useEffect(() => {
     if (document === undefined) return;
-    setNodes((previous) => toFlowNodes(document, problems, NO_STATES, selectedOf(previous)));
-    setEdges((previous) => toFlowEdges(document, problems, selectedOf(previous)));
-  }, [document, problems]);
+    setNodes((previous) => toFlowNodes(document, problems, stepStates(run, dryRun), previous));
+    setEdges((previous) => toFlowEdges(document, problems, selectedOf(previous), firedEdges(document.edges, run, dryRun)));
+  }, [document, problems, run, dryRun]);
 
   useEffect(() => {
     if (refusal === undefined) return;
@@ -288,6 +308,12 @@ export function Builder({ host }: { host: HostApi }) {
     window.requestAnimationFrame(() => void flow.fitView({ padding: 0.1 }));
   };
 
+  const send = (message: WebviewMessage) => host.postMessage(message);
+  const toggleHistory = () => {
+    if (!historyOpen) send({ type: 'history' });
+    setHistoryOpen(!historyOpen);
+  };
+
   if (parsed === undefined) return <div className="loading">Reading the workflow…</div>;
   if (!parsed.ok) {
     return (
@@ -321,6 +347,17 @@ export function Builder({ host }: { host: HostApi }) {
           <button type="button" onClick={layout} title="Arrange the steps left to right">
             <span className="codicon codicon-type-hierarchy-sub" aria-hidden="true" /> Auto Layout
           </button>
+          <RunBar
+            run={run}
+            dryRunShown={dryRun !== null}
+            historyOpen={historyOpen}
+            onRun={(input) => send({ type: 'run', input })}
+            onCancel={(runId) => send({ type: 'cancel', runId })}
+            onResume={(runId) => send({ type: 'resume', runId })}
+            onDryRun={() => send({ type: 'dryRun', outcomes: choices })}
+            onClear={() => send({ type: 'clearRun' })}
+            onToggleHistory={toggleHistory}
+          />
         </div>
         <ReactFlow<StepFlowNode, ConditionFlowEdge>
           nodes={nodes}
@@ -373,8 +410,15 @@ export function Builder({ host }: { host: HostApi }) {
           </div>
         ) : null}
       </main>
+      {historyOpen ? (
+        <HistoryPanel runs={history} shown={run?.id} onFilter={(filter) => send({ type: 'history', ...filter })} onOpen={(runId) => send({ type: 'openRun', runId })} />
+      ) : null}
       {detailNode ? (
         <DetailsPanel
+          step={run?.steps.find((s) => s.id === detailNode.id)}
+          choice={choices[detailNode.id]}
+          onChoice={(choice) => setChoices({ ...choices, [detailNode.id]: choice })}
+          onOpenLog={(jobId) => send({ type: 'openLog', jobId })}
           node={detailNode}
           event={detailNode.event === undefined ? undefined : events.find((e) => e.name === detailNode.event)}
           problems={problems.filter((p) => p.nodeId === detailNode.id).map((p) => p.message)}

@@ -24,9 +24,10 @@ export const ConditionEdge = memo(function ConditionEdge(props: EdgeProps<Condit
   const when = data?.when ?? 'always';
   const problem = (data?.problems.length ?? 0) > 0;
   const readable = useStore(labelsReadable);
+  const fired = data?.fired === undefined ? '' : data.fired ? ' fired' : ' not-fired';
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={`condition-edge when-${when}${selected ? ' selected' : ''}${problem ? ' has-problem' : ''}`} />
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={`condition-edge when-${when}${selected ? ' selected' : ''}${problem ? ' has-problem' : ''}${fired}`} />
       {readable || selected || problem ? (
         <EdgeLabelRenderer>
           <button

@@ -1,9 +1,8 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
+import type { StepState } from './runView';
 import type { NodeKind } from './workflowDocument';
 
-/** The last run's state of a step, as the canvas shows it (issue 10: live run status). */
-export type StepState = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export interface StepNodeData extends Record<string, unknown> {
   title: string;

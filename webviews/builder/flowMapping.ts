@@ -1,7 +1,8 @@
 import { MarkerType } from '@xyflow/react';
 import type { BuilderProblem } from '../protocol/builder';
 import type { ConditionFlowEdge } from './ConditionEdge';
-import type { StepFlowNode, StepState } from './StepNode';
+import type { StepState } from './runView';
+import type { StepFlowNode } from './StepNode';
 import { edgeId } from './graphEdits';
 import { kindOf, type WorkflowDocument } from './workflowDocument';
 
@@ -13,15 +14,20 @@ export function toFlowNodes(
   document: WorkflowDocument,
   problems: readonly BuilderProblem[],
   states: ReadonlyMap<string, StepState>,
-  selected: ReadonlySet<string>,
+  previous: readonly StepFlowNode[],
 ): StepFlowNode[] {
+  const before = new Map(previous.map((node) => [node.id, node]));
   return document.nodes.map((node, index) => {
     const kind = kindOf(node);
+    const was = before.get(node.id);
     return {
       id: node.id,
       type: 'step',
       position: node.position ?? fallbackPosition(index),
-      selected: selected.has(node.id),
+      selected: was?.selected ?? false,
+      // React Flow hides a node it has no size for until it measures it again, and a node whose size did
+      // not change is not measured again: a redrawn step keeps the size it was measured at.
+      measured: was?.measured,
       data: {
         title: node.name ?? node.event ?? node.id,
         kind,
@@ -34,7 +40,12 @@ export function toFlowNodes(
   });
 }
 
-export function toFlowEdges(document: WorkflowDocument, problems: readonly BuilderProblem[], selected: ReadonlySet<string>): ConditionFlowEdge[] {
+export function toFlowEdges(
+  document: WorkflowDocument,
+  problems: readonly BuilderProblem[],
+  selected: ReadonlySet<string>,
+  fired: ReadonlyMap<string, boolean> = new Map(),
+): ConditionFlowEdge[] {
   return document.edges.map((edge) => {
     const id = edgeId(edge);
     return {
@@ -44,7 +55,7 @@ export function toFlowEdges(document: WorkflowDocument, problems: readonly Build
       type: 'condition',
       selected: selected.has(id),
       markerEnd: { type: MarkerType.ArrowClosed },
-      data: { when: edge.when, problems: problems.filter((p) => p.edgeId === id).map((p) => p.message) },
+      data: { when: edge.when, problems: problems.filter((p) => p.edgeId === id).map((p) => p.message), fired: fired.get(id) },
     };
   });
 }

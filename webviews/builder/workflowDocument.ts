@@ -85,8 +85,14 @@ export function parseWorkflow(text: string): Parsed {
 }
 
 /** Keys in the order the file keeps them; keys the builder does not know follow in their own order. */
-const DOCUMENT_KEYS = ['$schema', 'name', 'description', 'input', 'triggers', 'concurrency', 'overlap', 'nodes', 'edges'];
-const NODE_KEYS = ['id', 'name', 'event', 'script', 'http', 'target', 'position'];
+// The engine's order (daemon/workflows/model.ts canonicalWorkflow): a file saved here and one the daemon
+// exports are the same bytes (test/unit/builderGraph.test.ts holds the two to it).
+const DOCUMENT_KEYS = ['$schema', 'name', 'description', 'input', 'overlap', 'triggers', 'nodes', 'edges'];
+const NODE_KEYS = ['id', 'name', 'script', 'event', 'http', 'target', 'timeoutMs', 'position'];
+const HTTP_KEYS = ['method', 'url', 'headers', 'body', 'expectedStatus', 'timeoutMs'];
+const TRIGGER_KEYS = ['schedule', 'webhook'];
+const SCHEDULE_KEYS = ['cron', 'timezone', 'every'];
+const WEBHOOK_KEYS = ['key', 'secretVariable'];
 const EDGE_KEYS = ['from', 'to', 'when'];
 const SCRIPT_KEYS = ['runtime', 'content'];
 const POSITION_KEYS = ['x', 'y'];
@@ -106,9 +112,19 @@ export function formatWorkflow(document: WorkflowDocument): string {
   const nodes = document.nodes.map((node) => {
     const out = ordered(node, NODE_KEYS);
     if (node.script !== undefined) out.script = ordered(node.script, SCRIPT_KEYS);
+    if (node.http !== undefined) out.http = ordered(node.http, HTTP_KEYS);
     if (node.position !== undefined) out.position = ordered({ x: Math.round(node.position.x), y: Math.round(node.position.y) }, POSITION_KEYS);
     return out;
   });
   const edges = document.edges.map((edge) => ordered(edge, EDGE_KEYS));
-  return `${JSON.stringify(ordered({ ...document, nodes, edges }, DOCUMENT_KEYS), null, 2)}\n`;
+  const triggers = orderedTriggers(document.triggers);
+  return `${JSON.stringify(ordered({ ...document, ...(triggers === undefined ? {} : { triggers }), nodes, edges }, DOCUMENT_KEYS), null, 2)}\n`;
+}
+
+function orderedTriggers(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const triggers = value as Record<string, unknown>;
+  const sub = (key: string, keys: readonly string[]) =>
+    typeof triggers[key] === 'object' && triggers[key] !== null ? ordered(triggers[key] as Record<string, unknown>, keys) : triggers[key];
+  return ordered({ ...triggers, schedule: sub('schedule', SCHEDULE_KEYS), webhook: sub('webhook', WEBHOOK_KEYS) }, TRIGGER_KEYS);
 }

@@ -4,6 +4,8 @@
  * answers an edit with the whole new text, and VS Code keeps undo, redo, the dirty state and hot exit.
  */
 
+import type { DryRunResult, RunStatus, RunTrigger, WorkflowRunDto } from '../../daemon/protocol/workflows';
+
 /** An event the palette offers (from the daemon's `events/list`). */
 export interface PaletteEvent {
   name: string;
@@ -24,12 +26,21 @@ export interface BuilderProblem {
   edgeId?: string;
 }
 
+/** A step's outcome chosen for a dry run. */
+export type DryRunChoice = { status: 'succeeded' | 'failed'; condition?: boolean };
+
 /** Host → webview. */
 export type HostMessage =
   /** The document's text: first on `ready`, then after every change, whoever made it. */
   | { type: 'document'; text: string }
   | { type: 'events'; events: PaletteEvent[] }
-  | { type: 'problems'; problems: BuilderProblem[] };
+  | { type: 'problems'; problems: BuilderProblem[] }
+  /** The run shown on the canvas (the latest, one started here, or one opened from History), as it changes. */
+  | { type: 'run'; run: WorkflowRunDto | null }
+  | { type: 'history'; runs: WorkflowRunDto[] }
+  | { type: 'dryRun'; result: DryRunResult | null }
+  /** Something the user asked for failed: shown in the builder, in words. */
+  | { type: 'failure'; message: string };
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -38,10 +49,21 @@ export type WebviewMessage =
   | { type: 'edit'; text: string; label: string }
   /** Open a script node's content in a text editor tab. */
   | { type: 'openScript'; nodeId: string }
-  | { type: 'openAsText' };
+  | { type: 'openAsText' }
+  /** Save the file and run it with `input` (JSON text, empty for the workflow's own input). */
+  | { type: 'run'; input: string }
+  | { type: 'cancel'; runId: string }
+  | { type: 'resume'; runId: string }
+  | { type: 'openLog'; jobId: string }
+  | { type: 'history'; status?: RunStatus; trigger?: RunTrigger; sinceHours?: number }
+  | { type: 'openRun'; runId: string }
+  | { type: 'dryRun'; outcomes: Record<string, DryRunChoice> }
+  /** Stop showing a run or a dry run on the canvas. */
+  | { type: 'clearRun' };
 
-const HOST_TYPES = new Set(['document', 'events', 'problems']);
-const WEBVIEW_TYPES = new Set(['ready', 'edit', 'openScript', 'openAsText']);
+const HOST_TYPES = new Set(['document', 'events', 'problems', 'run', 'history', 'dryRun', 'failure']);
+const WEBVIEW_TYPES = new Set(['ready', 'edit', 'openScript', 'openAsText', 'run', 'cancel', 'resume', 'openLog', 'history', 'openRun', 'dryRun', 'clearRun']);
+const ID_FIELDS: Record<string, string> = { openScript: 'nodeId', cancel: 'runId', resume: 'runId', openRun: 'runId', openLog: 'jobId' };
 
 const typeOf = (value: unknown): unknown =>
   typeof value === 'object' && value !== null && 'type' in value ? (value as { type: unknown }).type : undefined;
@@ -57,6 +79,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (!WEBVIEW_TYPES.has(type as string)) return false;
   const message = value as Record<string, unknown>;
   if (type === 'edit') return typeof message.text === 'string' && typeof message.label === 'string';
-  if (type === 'openScript') return typeof message.nodeId === 'string';
-  return true;
+  if (type === 'run') return typeof message.input === 'string';
+  if (type === 'dryRun') return typeof message.outcomes === 'object' && message.outcomes !== null;
+  const idField = ID_FIELDS[type as string];
+  return idField === undefined || typeof message[idField] === 'string';
 }
