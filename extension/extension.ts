@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   const terminals = new JobTerminals(daemon, jobs, logs, configuredTarget);
   const variables = new VariablesModel(daemon);
   const events = new EventsModel(daemon, jobs);
-  const workflows = new WorkflowsModel();
+  const workflows = new WorkflowsModel(daemon);
 
   daemon.onSession(async (client) => {
     const overrides = daemonSettingsOverrides();
@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
     vscode.window.registerTreeDataProvider('cronium.variables', variables),
     workflows,
     vscode.window.registerTreeDataProvider('cronium.workflows', workflows),
-    WorkflowBuilderProvider.register(context, events, daemon),
+    WorkflowBuilderProvider.register(context, events, daemon, workflows),
     ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
     createStatusBar(daemon, jobs, events),
     registerWorkflowFiles(daemon),

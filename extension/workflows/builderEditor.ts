@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { EventDto } from '../../daemon/protocol/events';
-import { SubscribeWorkflowsRequest, WorkflowRunChangedNotification } from '../../daemon/protocol/workflows';
 import { isWebviewMessage, type HostMessage, type PaletteEvent, type WebviewMessage } from '../../webviews/protocol/builder';
 import type { DaemonConnection } from '../daemon/daemonConnection';
 import type { EventsModel } from '../events/eventsTree';
 import { BuilderSession } from './builderSession';
+import type { WorkflowsModel } from './workflowsTree';
 
 export const BUILDER_VIEW_TYPE = 'cronium.workflowBuilder';
 /** Where an inline step's script opens: `cronium-step:/<file path>/<node id>.<ext>?<file uri>`. */
@@ -40,20 +40,23 @@ export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider 
     extensionUri: vscode.Uri,
     private readonly events: EventsModel,
     private readonly daemon: DaemonConnection,
+    workflows: WorkflowsModel,
   ) {
     this.bundleRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
-    // Each daemon connection: subscribe to run changes, and let every open builder validate again.
-    daemon.onSession(async (client, session) => {
-      session.push(client.connection.onNotification(WorkflowRunChangedNotification, ({ run, steps }) => this.sessions.forEach((s) => s.runChanged(run, steps))));
-      await client.request(SubscribeWorkflowsRequest, {});
+    this.runChanges = workflows.onDidChangeRun(({ run, steps }) => this.sessions.forEach((s) => s.runChanged(run, steps)));
+    // Each daemon connection: let every open builder validate again and show its latest run.
+    daemon.onSession(async (client) => {
       await Promise.all([...this.sessions].map((s) => s.connected(client)));
     });
   }
 
-  static register(context: vscode.ExtensionContext, events: EventsModel, daemon: DaemonConnection): vscode.Disposable {
-    const provider = new WorkflowBuilderProvider(context.extensionUri, events, daemon);
+  private readonly runChanges: vscode.Disposable;
+
+  static register(context: vscode.ExtensionContext, events: EventsModel, daemon: DaemonConnection, workflows: WorkflowsModel): vscode.Disposable {
+    const provider = new WorkflowBuilderProvider(context.extensionUri, events, daemon, workflows);
     return vscode.Disposable.from(
       provider.diagnostics,
+      provider.runChanges,
       vscode.window.registerCustomEditorProvider(BUILDER_VIEW_TYPE, provider, { supportsMultipleEditorsPerDocument: true }),
       vscode.workspace.registerTextDocumentContentProvider(STEP_SCHEME, new StepScripts()),
     );

@@ -1,15 +1,16 @@
 /* global window, requestAnimationFrame, cancelAnimationFrame, performance -- used in functions evaluated inside the webview */
 // The workflow builder (issue 10) in a real VS Code (code-server) with the packaged .vsix, driven by
 // playwright-core + Debian chromium. The builder is a webview: VS Code nests it in iframes, reached
-// through page.frames(). Usage: node builder.e2e.js <baseUrl> <workspace> <user data dir> <artifacts dir>
-// (the user data dir is not read today; it is where the scenario's settings live).
+// through page.frames(). Usage: node builder.e2e.js <baseUrl> <workspace> <cronium home> <artifacts dir>
 // Exits 0 when every check passed; screenshots go to the artifacts dir.
 const { chromium } = require('playwright-core');
 const fs = require('fs');
 const path = require('path');
 const os = require('os');
+const { execFileSync } = require('child_process');
 
-const [, , base, folder, , artifacts] = process.argv;
+const [, , base, folder, home, artifacts] = process.argv;
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const FILE = 'deploy.cronium.json';
 const t0 = Date.now();
 const log = (...a) => console.log(`[builder ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
@@ -123,6 +124,8 @@ function bigWorkflow(n, m) {
   const shot = async (name) => { const p = path.join(artifacts, name); await page.screenshot({ path: p }); log('screenshot', p); };
   // Written before the workbench loads, so quick open knows it.
   fs.writeFileSync(path.join(folder, 'big.cronium.json'), bigWorkflow(200, 300));
+  // An event for the palette, made with the CLI on the home the extension uses (it starts the daemon).
+  execFileSync(process.execPath, [CLI, '--home', home, 'events', 'create', 'notify-team', '--script', 'echo notified', '--runtime', 'bash'], { stdio: 'inherit' });
   try {
     await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -174,11 +177,16 @@ function bigWorkflow(n, m) {
     check((await edgeLabel(frame, 'report->build').count()) === 0, 'no edge report → build was drawn');
     await shot('12-builder-cycle-refused.png');
 
-    // A step dragged in from the palette; then Revert takes the file back to what is on disk.
-    const newStep = frame.locator('.palette-item', { hasText: 'New inline script' }).first();
-    await newStep.dragTo(frame.locator('.react-flow__pane'), { targetPosition: { x: 400, y: 420 } });
+    // An event and a new script dragged in from the palette; then Revert takes the file back to what is on disk.
+    const eventEntry = frame.locator('.palette-item', { hasText: 'notify-team' }).first();
+    await eventEntry.waitFor({ timeout: 20000 });
+    await eventEntry.dragTo(frame.locator('.react-flow__pane'), { targetPosition: { x: 420, y: 420 } });
     const count = () => frame.locator('.react-flow__node').count();
-    check((await until(count, (n) => n === 4)) === 4, `dragged a new step from the palette: ${await count()} steps`);
+    const eventNode = frame.locator('.react-flow__node[data-id="notify-team"] .step-sub');
+    check((await until(count, (n) => n === 4)) === 4 && (await eventNode.innerText().catch(() => '')) === 'event', `dragged the event notify-team from the palette: ${await count()} steps`);
+    const newStep = frame.locator('.palette-item', { hasText: 'New inline script' }).first();
+    await newStep.dragTo(frame.locator('.react-flow__pane'), { targetPosition: { x: 200, y: 420 } });
+    check((await until(count, (n) => n === 5)) === 5, `dragged a new script step from the palette: ${await count()} steps`);
     await runCommand(page, 'File: Revert File');
     check((await until(count, (n) => n === 3)) === 3, `revert: ${await count()} steps, as on disk`);
     check((await until(() => dirty(page), (n) => n === 0)) === 0, 'the tab is clean after Revert');
@@ -201,6 +209,14 @@ function bigWorkflow(n, m) {
     const historyText = await until(() => frame.locator('.history').innerText().catch(() => ''), (t) => /succeeded · manual/.test(t));
     check(/succeeded · manual/.test(historyText), `history: ${JSON.stringify(historyText.slice(0, 200))}`);
     await frame.locator('.run-bar button', { hasText: 'History' }).click();
+    // The Workflows view lists the file with its last run.
+    await page.locator('.statusbar-item', { hasText: 'Cronium' }).first().click();
+    const workflowsHeader = page.locator('.pane-header[aria-label^="Workflows"]');
+    await workflowsHeader.waitFor({ timeout: 15000 });
+    if ((await workflowsHeader.getAttribute('aria-expanded')) !== 'true') await workflowsHeader.click();
+    const workflowRow = page.locator('.pane', { has: workflowsHeader }).locator('.monaco-list-row[role="treeitem"]', { hasText: 'deploy' }).first();
+    const rowText = await until(() => workflowRow.innerText().catch(() => ''), (t) => t.includes('last run succeeded'), 15000);
+    check(rowText.includes('last run succeeded'), `Workflows view: ${JSON.stringify(rowText)}`);
     await frame.locator('.run-bar button', { hasText: 'Clear' }).click();
     check(!/state-/.test(await until(() => stateOf('test'), (c) => !/state-/.test(c))), 'Clear: no run on the canvas');
 
@@ -236,9 +252,13 @@ function bigWorkflow(n, m) {
     // Keyboard only: a focused step moves with the arrow keys (written to the file once the keys rest),
     // and Enter opens a script step's script beside the builder.
     const testNode = frame.locator('.react-flow__node[data-id="test"]');
+    await frame.locator('.react-flow__pane').click({ position: { x: 20, y: 300 } }); // the webview has the focus
     await testNode.focus();
     await page.keyboard.press('Enter'); // selects the focused step
-    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('ArrowDown');
+      await sleep(50);
+    }
     check((await until(() => dirty(page), (n) => n > 0)) > 0, 'arrow keys moved the step: the tab is dirty');
     await page.keyboard.press('Control+S');
     const moved = await until(onDisk, (d) => d.nodes.some((n) => n.id === 'test' && n.position.y !== 40));

@@ -37,7 +37,7 @@ rc=0
 DAEMON_NODE=$NODE node "$HERE/ui.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$HOME_DIR" "$HERE/artifacts" || rc=$?
 echo "ui scenario exit code: $rc (scratch $W)"
 brc=0
-node "$HERE/builder.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$W/ud" "$HERE/artifacts" || brc=$?
+node "$HERE/builder.e2e.js" "http://127.0.0.1:$PORT" "$W/ws" "$HOME_DIR" "$HERE/artifacts" || brc=$?
 echo "builder scenario exit code: $brc"
 # Mocha inside the extension host, loaded as extensionDevelopmentPath=$ROOT (same dist/ as the .vsix).
 SUITE=$("$HERE/build-suite.sh")

@@ -367,6 +367,10 @@ export function Builder({ host }: { host: HostApi }) {
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
           onNodeDragStop={onNodeDragStop}
+          onNodeDoubleClick={(_, node) => {
+            const jobId = run?.steps.find((s) => s.id === node.id)?.jobId;
+            if (jobId) send({ type: 'openLog', jobId });
+          }}
           onConnect={onConnect}
           onDelete={onDelete}
           deleteKeyCode={['Delete', 'Backspace']}
