@@ -132,6 +132,7 @@ describe('workflow builder and engine: one file format', function () {
         { position: { y: 5, x: 3 }, timeoutMs: 60000, target: 'local', script: { content: 'make\n', runtime: 'bash' }, name: 'Build', id: 'build' },
         { http: { url: 'https://example.com/hook', body: '{}', method: 'POST', headers: { 'x-a': '1' } }, id: 'notify' },
       ],
+      concurrency: 2,
       overlap: 'skip',
       description: 'ships it',
       name: 'deploy',

@@ -87,7 +87,7 @@ export function parseWorkflow(text: string): Parsed {
 /** Keys in the order the file keeps them; keys the builder does not know follow in their own order. */
 // The engine's order (daemon/workflows/model.ts canonicalWorkflow): a file saved here and one the daemon
 // exports are the same bytes (test/unit/builderGraph.test.ts holds the two to it).
-const DOCUMENT_KEYS = ['$schema', 'name', 'description', 'input', 'overlap', 'triggers', 'nodes', 'edges'];
+const DOCUMENT_KEYS = ['$schema', 'name', 'description', 'input', 'overlap', 'concurrency', 'triggers', 'nodes', 'edges'];
 const NODE_KEYS = ['id', 'name', 'script', 'event', 'http', 'target', 'timeoutMs', 'position'];
 const HTTP_KEYS = ['method', 'url', 'headers', 'body', 'expectedStatus', 'timeoutMs'];
 const TRIGGER_KEYS = ['schedule', 'webhook'];
