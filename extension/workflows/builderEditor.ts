@@ -115,6 +115,9 @@ export class WorkflowBuilderProvider implements vscode.CustomTextEditorProvider 
       case 'openAsText':
         await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default');
         return;
+      case 'openTextBeside':
+        await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+        return;
       default:
         await session.receive(message);
     }

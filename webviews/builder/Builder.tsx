@@ -347,6 +347,9 @@ export function Builder({ host }: { host: HostApi }) {
           <button type="button" onClick={layout} title="Arrange the steps left to right">
             <span className="codicon codicon-type-hierarchy-sub" aria-hidden="true" /> Auto Layout
           </button>
+          <button type="button" onClick={() => send({ type: 'openTextBeside' })} title="Open the file as text beside the builder: edits in either show in both">
+            <span className="codicon codicon-json" aria-hidden="true" /> Text Beside
+          </button>
           <RunBar
             run={run}
             dryRunShown={dryRun !== null}

@@ -50,6 +50,8 @@ export type WebviewMessage =
   /** Open a script node's content in a text editor tab. */
   | { type: 'openScript'; nodeId: string }
   | { type: 'openAsText' }
+  /** The file as text in the editor group beside the builder (edits flow both ways). */
+  | { type: 'openTextBeside' }
   /** Save the file and run it with `input` (JSON text, empty for the workflow's own input). */
   | { type: 'run'; input: string }
   | { type: 'cancel'; runId: string }
@@ -62,7 +64,7 @@ export type WebviewMessage =
   | { type: 'clearRun' };
 
 const HOST_TYPES = new Set(['document', 'events', 'problems', 'run', 'history', 'dryRun', 'failure']);
-const WEBVIEW_TYPES = new Set(['ready', 'edit', 'openScript', 'openAsText', 'run', 'cancel', 'resume', 'openLog', 'history', 'openRun', 'dryRun', 'clearRun']);
+const WEBVIEW_TYPES = new Set(['ready', 'edit', 'openScript', 'openAsText', 'openTextBeside', 'run', 'cancel', 'resume', 'openLog', 'history', 'openRun', 'dryRun', 'clearRun']);
 const ID_FIELDS: Record<string, string> = { openScript: 'nodeId', cancel: 'runId', resume: 'runId', openRun: 'runId', openLog: 'jobId' };
 
 const typeOf = (value: unknown): unknown =>
