@@ -23,6 +23,16 @@ async function startTogether(home: string, count: number): Promise<{ winner: Dae
   const winner = running[0];
   const others = daemons.filter((d) => d !== winner);
   for (const other of others) assert.match(other.stdoutText, new RegExp(`already running \\(pid ${winner.pid}`));
+  // The losers exit as soon as they see the winner's lock, which may be before it serves (it still
+  // opens and migrates the database): wait for its socket rather than race it.
+  await waitFor('the winner to serve', async () => {
+    try {
+      (await winner.connect()).close();
+      return true;
+    } catch {
+      return false;
+    }
+  });
   return { winner, others };
 }
 

@@ -75,7 +75,7 @@ function describeWorkflow(workflow: WorkflowDto): string {
     ['overlap', doc.overlap ?? 'allow'],
   ];
   let text = rows.map(([k, v]) => `${`${k}:`.padEnd(10)} ${v}`).join('\n');
-  text += `\n\nsteps:\n${doc.nodes.map((n) => `  ${n.id}  ${n.script ? `${n.script.runtime} script` : n.event ? `event ${n.event}` : `${n.http?.method ?? 'GET'} ${n.http?.url}`} on ${n.target ?? 'auto'}`).join('\n')}\n`;
+  text += `\n\nsteps:\n${doc.nodes.map((n) => `  ${n.id}  ${n.script ? `${n.script.runtime} script` : n.event ? `event ${n.event}` : `${n.http?.method ?? 'GET'} ${n.http?.url}`} on ${n.http ? 'local' : (n.target ?? (n.event ? "the event's target" : 'auto'))}`).join('\n')}\n`;
   text += `\nedges:\n${doc.edges.length === 0 ? '  -' : doc.edges.map((e) => `  ${e.from} → ${e.to} (${e.when})`).join('\n')}\n`;
   if (workflow.problems.length > 0) text += `\nthe file's latest edit is invalid (the version above stays in force):\n${issueLines(workflow.problems, [])}`;
   if (workflow.warnings.length > 0) text += `\n${issueLines([], workflow.warnings)}`;
