@@ -35,6 +35,9 @@ const [, cli] = await Promise.all([
   build({ ...common, entryPoints: { demo: 'daemon/cli/demo.ts' }, outdir: 'dist' }),
   // The Docker client is a bundle of its own, loaded by the daemon on the first container job.
   build({ ...common, entryPoints: { containerExecutor: 'daemon/executors/container/containerExecutor.ts' }, outdir: 'dist' }),
+  // ssh2 likewise, loaded on the first SSH job (daemon.ts loadSshBundle); the real package, not the stub.
+  // Its optional native parts (cpu-features, sshcrypto.node) are not built: ssh2 falls back to Node's crypto.
+  build({ ...common, alias: {}, external: [...common.external, 'cpu-features'], entryPoints: { sshExecutor: 'daemon/executors/ssh/sshExecutor.ts' }, outdir: 'dist' }),
   // nodemailer likewise, loaded on the first email (events/notifiers.ts).
   build({ ...common, entryPoints: { mailer: 'daemon/events/mailerBundle.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', minify: true }),

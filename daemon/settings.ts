@@ -15,6 +15,11 @@ export function defaultSettings(): DaemonSettings {
     imageSidecar: 'cronium/sidecar:latest',
     warmContainers: true,
     jobNice: 19,
+    sshPoolSize: 4,
+    sshConnectTimeoutMs: 10_000,
+    sshKeepaliveMs: 15_000,
+    sshIdleMs: 300_000,
+    sshCircuitResetMs: 60_000,
   };
 }
 

@@ -81,6 +81,10 @@ export function hintAdvice(hint: ErrorHint, target?: string): { text?: string; a
       return { text: 'Restart it to run this version', actions: [RESTART] };
     case 'run_interactive':
       return { text: 'Run it with Run Current Script in Terminal to type into it', actions: [] };
+    case 'list_servers':
+      return { text: 'Add it with `cronium servers add`', actions: [] };
+    case 'trust_server':
+      return { text: `Check the key ${hint.fingerprint}, then trust it with \`cronium servers trust ${hint.server}\``, actions: [] };
   }
 }
 

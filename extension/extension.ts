@@ -275,7 +275,7 @@ async function editEvent(client: DaemonClient, event: EventDto): Promise<Omit<Up
 }
 
 async function pickTarget(): Promise<Target | undefined> {
-  const labels: Record<Target, string> = {
+  const labels: Record<(typeof TARGETS)[number], string> = {
     auto: 'a container when Docker answers, else this machine',
     container: 'an isolated Docker container',
     local: 'a process on this machine',

@@ -6,6 +6,7 @@ import { registerEventCommands } from './commands/eventCommands';
 import { registerJobCommands } from './commands/jobCommands';
 import { registerLogsCommand } from './commands/logsCommand';
 import { registerRunCommand } from './commands/runCommand';
+import { registerServerCommands } from './commands/serverCommands';
 import { registerSettingsCommand } from './commands/settingsCommand';
 import { registerVarsCommand } from './commands/varsCommand';
 import { cliContext, type CliContext } from './context';
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
   registerSettingsCommand(program, context);
   registerVarsCommand(program, context);
   registerEventCommands(program, context);
+  registerServerCommands(program, context);
   for (const command of program.commands) exitOverrideAll(command);
 
   try {

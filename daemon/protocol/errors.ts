@@ -31,6 +31,14 @@ export const ErrorCodes = {
   EventNotFound: 1050,
   /** Another event has that name. */
   EventExists: 1051,
+  /** No server has the given name or id. */
+  ServerNotFound: 1060,
+  /** Another server has that name. */
+  ServerExists: 1061,
+  /** The server shows a host key that is not the one given to trust (`servers/trust --fingerprint`). */
+  HostKeyMismatch: 1062,
+  /** The server could not be reached, refused the login, or showed a host key that is not trusted. */
+  ServerUnavailable: 1063,
   /** The daemon is shutting down and accepts no new work. */
   ShuttingDown: 1040,
   /** An unexpected failure inside the daemon; details are in the daemon log. */
@@ -56,6 +64,9 @@ export type ErrorKind =
   | 'variable_not_found'
   | 'event_not_found'
   | 'event_exists'
+  | 'server_not_found'
+  | 'server_exists'
+  | 'host_key_mismatch'
   | 'target_unavailable'
   | 'runtime_unavailable'
   | 'shutting_down'
@@ -67,7 +78,16 @@ export type ErrorKind =
   | 'cancelled'
   | 'daemon_shutdown'
   | 'daemon_lost'
-  | 'spawn_failed';
+  | 'spawn_failed'
+  // Kinds of SSH executions that did not run (JobDto.error.kind, TestServerResult.error.kind):
+  /** The server's host key is not trusted yet: `fingerprint` and `keyType` say which key it showed. */
+  | 'host_key_unknown'
+  /** The server showed another key than the trusted one: `trusted` and `fingerprint` name both. */
+  | 'host_key_changed'
+  | 'ssh_auth_failed'
+  | 'ssh_unreachable'
+  /** Too many connection failures in a row: jobs are refused until `retryAt`. */
+  | 'circuit_open';
 
 /**
  * What the user can do about an error, named by the daemon and worded by each client: the daemon's
@@ -86,7 +106,11 @@ export type ErrorHint =
   /** Stop the running daemon so that the client starts its own version (another protocol version). */
   | { action: 'restart_daemon' }
   /** Run the job again as an interactive one (a terminal) to type into it. */
-  | { action: 'run_interactive' };
+  | { action: 'run_interactive' }
+  /** See which servers there are: the name given names none. */
+  | { action: 'list_servers' }
+  /** Check the server's host key, then trust it (the fingerprint it shows now). */
+  | { action: 'trust_server'; server: string; fingerprint: string };
 
 /** Every {@link ErrorHint} action, for clients that check a hint they received. */
 export const ERROR_HINT_ACTIONS = [
@@ -96,6 +120,8 @@ export const ERROR_HINT_ACTIONS = [
   'choose_target',
   'restart_daemon',
   'run_interactive',
+  'list_servers',
+  'trust_server',
 ] as const satisfies readonly ErrorHint['action'][];
 
 /** The `data` of every protocol `ResponseError` and the structured error stored on a job. */

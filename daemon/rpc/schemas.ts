@@ -39,11 +39,15 @@ export const initializeSchema = z.object({
   protocolVersion: z.int(),
 });
 
+const serverRef = z.string().check(z.minLength(1), z.maxLength(200));
+const serverRefs = z.array(serverRef).check(z.minLength(1), z.maxLength(100));
+
 export const runJobSchema = z.strictObject({
+  servers: z.optional(serverRefs),
   content: z.string().check(z.maxLength(10 * MiB, 'scripts are limited to 10 MiB')),
   fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
   runtime: z.optional(z.enum(RUNTIMES)),
-  target: z.optional(z.enum(TARGETS)),
+  target: z.optional(z.enum([...TARGETS, 'ssh'])),
   env: z.optional(
     z
       .record(
@@ -141,6 +145,11 @@ export const updateSettingsSchema = z.strictObject({
   imageSidecar: z.optional(imageName),
   warmContainers: z.optional(z.boolean()),
   jobNice: z.optional(count(0, 19)),
+  sshPoolSize: z.optional(count(1, 64)),
+  sshConnectTimeoutMs: z.optional(count(100, 10 * 60 * 1000)),
+  sshKeepaliveMs: z.optional(count(0, 10 * 60 * 1000)),
+  sshIdleMs: z.optional(count(0, DAY_MS)),
+  sshCircuitResetMs: z.optional(count(100, DAY_MS)),
 });
 
 const eventRef = z.string().check(z.minLength(1), z.maxLength(200));

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { JobDto, LogLineDto, Runtime, Target } from '../../protocol/dto';
-import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../protocol/jobs';
+import { TERMINAL_STATUSES, type JobDto, type LogLineDto, type Runtime, type Target } from '../../protocol/dto';
+import { CancelJobRequest, GetJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../protocol/jobs';
+import { ReadLogsRequest } from '../../protocol/logs';
+import { ListServersRequest } from '../../protocol/servers';
 import type { DaemonClient } from '../../client/daemonClient';
 import { printJson, type CliContext } from '../context';
 import { followJob, lineBytes } from '../followJob';
@@ -24,6 +26,7 @@ interface RunOptions {
   pids?: string;
   image?: string;
   interactive?: boolean;
+  server: string[];
 }
 
 export function registerRunCommand(program: Command, context: () => CliContext): void {
@@ -33,6 +36,7 @@ export function registerRunCommand(program: Command, context: () => CliContext):
     .argument('<file>', 'the Bash, Python or Node.js script')
     .option('--runtime <runtime>', 'bash | python | node (default: from the shebang or the extension)')
     .option('--target <target>', 'where to run: auto | local | container', 'auto')
+    .option('--server <name>', 'run it over SSH on this server (repeatable: one execution per server, in parallel)', collect, [])
     .option(
       '-e, --env <KEY[=VALUE]>',
       "environment variable for the job (repeatable); -e KEY alone passes KEY's value from this environment (an error if it is not set)",
@@ -70,6 +74,13 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       if (notice !== undefined) process.stderr.write(`cronium: ${notice}\n`);
       if (client.info.state === 'recovering' && job.status === 'queued') {
         process.stderr.write(`cronium: ${job.id} waits queued: the daemon is recovering jobs that were running when it last stopped\n`);
+      }
+      if (job.executions.length > 1) {
+        const final = await followServers(client, job.id, options.json === true);
+        client.close();
+        if (options.json) printJson(final);
+        process.exitCode = serversExitCode(final);
+        return;
       }
       if (options.interactive) {
         const final = await runInThisTerminal(client, job.id);
@@ -110,6 +121,10 @@ function buildRequest(file: string, options: RunOptions) {
   if (!['auto', 'local', 'container'].includes(options.target)) {
     throw new UsageError(`Unknown --target "${options.target}"; use auto, local or container`);
   }
+  if (options.server.length > 0 && options.target !== 'auto') {
+    throw new UsageError(`--server runs the job over SSH: leave out --target ${options.target}`);
+  }
+  if (options.server.length > 0 && options.interactive) throw new UsageError('--interactive does not work with --server yet');
   if (options.runtime !== undefined && !['bash', 'python', 'node'].includes(options.runtime)) {
     throw new UsageError(`Unknown --runtime "${options.runtime}"; use bash, python or node`);
   }
@@ -141,7 +156,7 @@ function buildRequest(file: string, options: RunOptions) {
     limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,
     image: options.image,
     runtime: options.runtime,
-    target: options.target,
+    ...(options.server.length > 0 ? { servers: options.server } : { target: options.target }),
     env: parseEnvPairs(options.env, process.env),
     cwd,
     timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
@@ -199,6 +214,39 @@ function write(lines: LogLineDto[], client: { pause(): void; resume(): void }): 
     client.pause();
     blocked.once('drain', () => client.resume());
   }
+}
+
+/**
+ * A job on several servers: waits for every execution to end, then prints each one's log, every line
+ * prefixed with its server's name. Resolves with the final job.
+ */
+async function followServers(client: DaemonClient, id: string, quiet: boolean): Promise<JobDto> {
+  let job = await client.request(GetJobRequest, { id });
+  while (!TERMINAL_STATUSES.includes(job.status)) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    job = await client.request(GetJobRequest, { id });
+  }
+  if (quiet) return job;
+  const { servers } = await client.request(ListServersRequest, {});
+  const names = new Map(servers.map((s) => [s.id, s.name]));
+  for (const execution of job.executions) {
+    const prefix = `[${names.get(execution.serverId ?? '') ?? execution.serverId ?? execution.id}] `;
+    for (let after = 0, atEnd = false; !atEnd; ) {
+      const page = await client.request(ReadLogsRequest, { jobId: id, executionId: execution.id, afterSeq: after, limit: 1000 });
+      for (const line of page.lines) (line.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + lineBytes(line).toString());
+      after = page.nextSeq;
+      atEnd = page.atEnd;
+    }
+    if (execution.status !== 'succeeded') process.stderr.write(`${prefix}${execution.status}: ${execution.lastError ?? ''}\n`);
+  }
+  return job;
+}
+
+/** 0 when every server succeeded, else the first failed execution's exit code (1 when it has none). */
+function serversExitCode(job: JobDto): number {
+  if (job.status === 'succeeded') return 0;
+  const failed = job.executions.find((e) => e.status !== 'succeeded');
+  return failed?.exitCode !== null && failed?.exitCode !== undefined && failed.exitCode !== 0 ? failed.exitCode : 1;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { Runtime } from '../../protocol/dto';
+import { scriptExtension } from '../runtimes';
+
+/**
+ * What runs on the server, in POSIX sh only (nothing to install there but the interpreter). One exec
+ * channel does it all: its command makes the job's private folder and reads a setup script from the
+ * channel's stdin; the setup script writes the job's files (script, helper, environment) with quoted
+ * here-documents, starts the interpreter in a process group of its own with stdin closed, writes its
+ * pid next to them, waits, writes the exit code, and removes the folder.
+ */
+
+/** The folder of one execution on the server. Execution ids are `exe_` and [a-z0-9]: nothing to quote. */
+export function remoteDir(executionId: string): string {
+  if (!/^exe_[a-z0-9]+$/.test(executionId)) throw new Error(`not an execution id: ${executionId}`);
+  return `\${TMPDIR:-/tmp}/cronium-${executionId}`;
+}
+
+/**
+ * The channel's command. sshd runs it with the user's login shell, which may not be a POSIX one (fish,
+ * csh): everything goes inside one `sh -c '…'` with no single quote of its own. `mkdir` fails when the
+ * folder exists, so a file planted there in advance (a symlink) is never written through.
+ */
+export function bootstrapCommand(executionId: string): string {
+  const dir = remoteDir(executionId);
+  return `sh -c 'umask 077 && d="${dir}" && mkdir -m 700 "$d" && cd "$d" && cat > setup.sh && exec sh ./setup.sh'`;
+}
+
+/** A value as one sh word, exactly: single quotes keep everything verbatim (`$()`, newlines, `\`). */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface RemoteJob {
+  executionId: string;
+  runtime: Runtime;
+  script: string;
+  scriptName: string | null;
+  /** The job's environment (names are letters, digits and _: checked at the edge). */
+  env: Record<string, string>;
+  /** The helper library of the runtime (cronium.sh, .py or .js), which travels with the script. */
+  helper: { name: string; content: string };
+  /** The runtime's interpreter on the server. */
+  interpreter: string;
+}
+
+/** A here-document whose delimiter cannot be a line of the content (random, and checked). */
+function hereDoc(file: string, content: string): string {
+  let tag: string;
+  do tag = `CRONIUM_${randomBytes(12).toString('hex')}`;
+  while (content.includes(tag));
+  // A here-document ends with a newline: one is added when the content has none (a script's last line).
+  const body = content.endsWith('\n') || content === '' ? content : `${content}\n`;
+  return `cat > ${file} <<'${tag}'\n${body}${tag}\n`;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The setup script sent on the channel's stdin (see the module comment). */
+export function setupScript(job: RemoteJob): string {
+  const scriptFile = `script${scriptExtension(job.runtime, job.scriptName)}`;
+  const launch = launchOf(job.runtime, job.interpreter, scriptFile, job.helper.name);
+  const exports =
+    Object.entries(job.env)
+      .map(([name, value]) => {
+        if (!ENV_NAME.test(name)) throw new Error(`not an environment variable name: ${name}`);
+        return `export ${name}=${shellQuote(value)}\n`;
+      })
+      .join('') + launch.exports.map((line) => `${line}\n`).join('');
+  const command = launch.argv.join(' ');
+  return [
+    hereDoc(scriptFile, job.script),
+    hereDoc(job.helper.name, job.helper.content),
+    hereDoc('env.sh', exports),
+    'D=$(pwd)',
+    // The job leads a process group (and session) of its own, so a stop reaches everything it started.
+    '(',
+    '  . "$D/env.sh"',
+    `  if command -v setsid >/dev/null 2>&1; then exec setsid ${command}; fi`,
+    `  if command -v perl >/dev/null 2>&1; then exec perl -e 'setpgrp(0, 0); exec { $ARGV[0] } @ARGV or die "cannot run $ARGV[0]: $!\\n"' ${command}; fi`,
+    `  exec ${command}`,
+    ') </dev/null &',
+    'pid=$!',
+    'echo "$pid" > "$D/pid"',
+    'wait "$pid"',
+    'code=$?',
+    // What the job left running in its group would hold the channel open: ended, TERM then KILL.
+    'if kill -TERM -"$pid" 2>/dev/null; then sleep 1; kill -KILL -"$pid" 2>/dev/null; fi',
+    'echo "$code" > "$D/exit"',
+    'cd / && rm -rf "$D"',
+    'exit "$code"',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The interpreter's command line (sh words) and the exports the runtime needs, as helpers/README.md
+ * says for local jobs, with the job's folder (`$D`) in place of the helpers' one.
+ */
+function launchOf(runtime: Runtime, interpreter: string, scriptFile: string, helper: string): { argv: string[]; exports: string[] } {
+  const dir = '"$D"';
+  switch (runtime) {
+    case 'bash':
+      return { argv: [shellQuote(interpreter), `${dir}/${scriptFile}`], exports: [`export BASH_ENV="$D/${helper}"`] };
+    case 'python':
+      return { argv: [shellQuote(interpreter), `${dir}/${helper}`, `${dir}/${scriptFile}`], exports: ['export PYTHONUNBUFFERED=1'] };
+    case 'node':
+      return {
+        argv: [shellQuote(interpreter), '--require', `${dir}/${helper}`, `${dir}/${scriptFile}`],
+        // require('cronium') finds cronium.js in the job's folder, before any NODE_PATH of the job's own.
+        exports: ['export NODE_PATH="$D${NODE_PATH:+:$NODE_PATH}"'],
+      };
+  }
+}
+
+/**
+ * Sends `signal` to the job's process group (its pid file names the leader), or to the leader alone when
+ * it has no group of its own yet. Waits up to 5 s for the pid file: a stop may come while the job starts.
+ * A job that ended (its folder is gone) is left alone.
+ */
+export function signalCommand(executionId: string, signal: 'TERM' | 'KILL'): string {
+  const dir = remoteDir(executionId);
+  return (
+    `sh -c 'd="${dir}"; i=0; while [ -d "$d" ] && [ ! -s "$d/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; ` +
+    `p=$(cat "$d/pid" 2>/dev/null) || exit 0; kill -${signal} -"$p" 2>/dev/null || kill -${signal} "$p" 2>/dev/null; exit 0'`
+  );
+}

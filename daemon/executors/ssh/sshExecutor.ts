@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClientChannel } from 'ssh2';
+import type { Runtime } from '../../protocol/dto';
+import type { CircuitState } from '../../protocol/servers';
+import type { Execution, ExecutionHooks, ExecutionResult, ExecutionSpec, Executor } from '../executor';
+import { scanHostKey } from './connect';
+import type { HostKey } from './hostKey';
+import { bootstrapCommand, remoteDir, setupScript, signalCommand } from './remoteScript';
+import { ServerPool, type Lease } from './serverPool';
+import { describeServer, SshFailure, type SshServerConfig, type SshSettings } from './sshServer';
+
+/** Interpreters on the server, found on the login's PATH. */
+const REMOTE_INTERPRETERS: Record<Runtime, string> = { bash: 'bash', python: 'python3', node: 'node' };
+const HELPER_FILES: Record<Runtime, string> = { bash: 'cronium.sh', python: 'cronium.py', node: 'cronium.js' };
+/** sh reports a job killed by signal N as 128 + N. */
+const SIGNAL_EXIT = { TERM: 143, KILL: 137 } as const;
+
+export interface SshExecutorOptions {
+  /** A server as stored now, with its secrets opened; undefined when there is no such server. */
+  server: (id: string) => SshServerConfig | undefined;
+  settings: () => SshSettings;
+  /** Folder of cronium.sh / .py / .js: the runtime's file travels with each script. */
+  helpersDir: string;
+  /** Port of the daemon's runtime API on 127.0.0.1, the far end of every reverse tunnel. */
+  runtimeApiPort: () => number;
+  /** The outcome of each connection or test of a server, for `servers show`. */
+  onCheck: (serverId: string, check: { ok: boolean; latencyMs: number | null; error: string | null }) => void;
+  log: (message: string) => void;
+}
+
+/** What the daemon knows of a server's connections now (held in memory by its pool). */
+export interface SshPoolHealth {
+  circuit: CircuitState;
+  consecutiveFailures: number;
+  retryAt: number | null;
+  connections: number;
+}
+
+/** What `servers/test` found. */
+export interface SshTestResult {
+  ok: boolean;
+  latencyMs: number | null;
+  hostKey: HostKey | null;
+  error: SshFailure | null;
+}
+
+/**
+ * Runs scripts on SSH servers (DESIGN §3, §4): one pool of connections per server (serverPool.ts), the
+ * host key checked on every connection, one exec channel per job that uploads the job's files and runs
+ * it in a process group of its own (remoteScript.ts), helpers reaching the runtime API over the
+ * connection's reverse tunnel. A stop signals the remote process group: TERM, then KILL after the grace.
+ */
+export class SshExecutor implements Executor {
+  readonly kind = 'ssh';
+  private readonly pools = new Map<string, ServerPool>();
+  private readonly helpers = new Map<Runtime, string>();
+
+  constructor(private readonly config: SshExecutorOptions) {}
+
+  /** Each server is checked as its jobs connect; the target itself is always there. */
+  async available(): Promise<{ ok: true }> {
+    return { ok: true };
+  }
+
+  start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
+    let stopRequested: number | undefined;
+    let stopNow: ((graceMs: number) => void) | undefined;
+    const done = this.run(spec, hooks, {
+      stopRequested: () => stopRequested,
+      onRunning: (stop) => (stopNow = stop),
+    });
+    return {
+      done,
+      stop: (graceMs) => {
+        if (stopNow !== undefined) stopNow(graceMs);
+        else stopRequested = Math.min(graceMs, stopRequested ?? graceMs);
+      },
+    };
+  }
+
+  /** The connections and circuit of a server (all closed and zero when no job used it since the start). */
+  health(serverId: string): SshPoolHealth {
+    const pool = this.pools.get(serverId);
+    if (pool === undefined) return { circuit: 'closed', consecutiveFailures: 0, retryAt: null, connections: 0 };
+    return { circuit: pool.breaker.state, consecutiveFailures: pool.breaker.consecutiveFailures, retryAt: pool.breaker.retryAt, connections: pool.size };
+  }
+
+  /** Connects through the server's pool (as a job would), logs in and runs `true`. */
+  async test(serverId: string): Promise<SshTestResult> {
+    const server = this.config.server(serverId);
+    if (server === undefined) throw new Error(`no server ${serverId}`);
+    const started = Date.now();
+    let lease: Lease | undefined;
+    try {
+      lease = await this.poolOf(serverId).lease();
+      const code = await execQuiet(lease, 'true');
+      if (code !== 0) throw new SshFailure('ssh_unreachable', `${describeServer(server)} could not run \`true\` (exit ${code})`);
+      const latencyMs = Date.now() - started;
+      this.config.onCheck(serverId, { ok: true, latencyMs, error: null });
+      return { ok: true, latencyMs, hostKey: server.hostKey ?? null, error: null };
+    } catch (e) {
+      const error = SshFailure.isSsh(e) ? e : new SshFailure('ssh_unreachable', (e as Error).message);
+      return { ok: false, latencyMs: null, hostKey: error.seenKey ?? null, error };
+    } finally {
+      lease?.release();
+    }
+  }
+
+  /** The host key the server shows now, without logging in. */
+  async scan(serverId: string): Promise<HostKey> {
+    const server = this.config.server(serverId);
+    if (server === undefined) throw new Error(`no server ${serverId}`);
+    return scanHostKey(server, this.config.settings().connectTimeoutMs);
+  }
+
+  /** The server changed (address, key, credentials) or was removed: its connections go, jobs on them end. */
+  forget(serverId: string): void {
+    this.pools.get(serverId)?.close();
+    this.pools.delete(serverId);
+  }
+
+  settingsChanged(): void {
+    for (const pool of this.pools.values()) pool.dropIdle();
+  }
+
+  async close(): Promise<void> {
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
+
+  private poolOf(serverId: string): ServerPool {
+    let pool = this.pools.get(serverId);
+    if (pool === undefined) {
+      pool = new ServerPool(serverId, {
+        config: () => this.config.server(serverId),
+        settings: this.config.settings,
+        runtimeApiPort: this.config.runtimeApiPort,
+        onCheck: (check) => this.config.onCheck(serverId, check),
+        log: this.config.log,
+      });
+      this.pools.set(serverId, pool);
+    }
+    return pool;
+  }
+
+  private helper(runtime: Runtime): { name: string; content: string } {
+    const name = HELPER_FILES[runtime];
+    let content = this.helpers.get(runtime);
+    if (content === undefined) {
+      content = readFileSync(join(this.config.helpersDir, name), 'utf8');
+      this.helpers.set(runtime, content);
+    }
+    return { name, content };
+  }
+
+  private async run(
+    spec: ExecutionSpec,
+    hooks: ExecutionHooks,
+    control: { stopRequested: () => number | undefined; onRunning: (stop: (graceMs: number) => void) => void },
+  ): Promise<ExecutionResult> {
+    const fail = (error: Error): ExecutionResult => ({ exitCode: null, signal: null, spawnError: error });
+    if (spec.serverId === null || spec.serverId === undefined) return fail(new Error('An SSH execution needs a server'));
+    if (spec.interactive !== undefined) return fail(new Error('Interactive runs on SSH servers are not supported yet; run it without a terminal'));
+    const server = this.config.server(spec.serverId);
+    if (server === undefined) return fail(new SshFailure('ssh_unreachable', `The server ${spec.serverId} of this job was removed`));
+    let lease: Lease;
+    try {
+      lease = await this.poolOf(spec.serverId).lease();
+    } catch (e) {
+      return fail(e as Error);
+    }
+    try {
+      // Stopped while it connected: it never starts (the stop's reason is its outcome).
+      if (control.stopRequested() !== undefined) return { exitCode: null, signal: null };
+      const { connection } = lease;
+      const env = { ...spec.env };
+      if (connection.tunnelPort !== null) env.CRONIUM_RUNTIME_API = `http://127.0.0.1:${connection.tunnelPort}`;
+      const setup = setupScript({
+        executionId: spec.executionId,
+        runtime: spec.runtime,
+        script: spec.script,
+        scriptName: spec.scriptName,
+        env,
+        helper: this.helper(spec.runtime),
+        interpreter: REMOTE_INTERPRETERS[spec.runtime],
+      });
+      const channel = await new Promise<ClientChannel>((resolve, reject) =>
+        connection.client.exec(bootstrapCommand(spec.executionId), (error, stream) => (error ? reject(error) : resolve(stream))),
+      ).catch((e: Error) => new SshFailure('ssh_unreachable', `${describeServer(server)} did not open a channel for the job: ${e.message}`));
+      if (channel instanceof SshFailure) return fail(channel);
+
+      const sent = new Set<'TERM' | 'KILL'>();
+      let killTimer: NodeJS.Timeout | undefined;
+      const signal = (name: 'TERM' | 'KILL'): void => {
+        sent.add(name);
+        void execQuiet(lease, signalCommand(spec.executionId, name)).catch((e: Error) =>
+          this.config.log(`execution ${spec.executionId}: could not send SIG${name} on ${server.name}: ${e.message}`),
+        );
+      };
+      const stop = (graceMs: number): void => {
+        if (graceMs <= 0) return signal('KILL');
+        if (!sent.has('TERM')) signal('TERM');
+        killTimer ??= setTimeout(() => signal('KILL'), graceMs);
+      };
+      hooks.onStarted({ server: server.name, serverId: server.id, host: server.host, port: server.port, dir: remoteDir(spec.executionId) });
+      control.onRunning(stop);
+      const pending = control.stopRequested();
+      if (pending !== undefined) stop(pending);
+
+      const ended = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+        let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
+        channel.on('exit', (code: number | null, signalName?: string) => (exit = { code, signal: signalName ?? null }));
+        channel.on('close', () => resolve(exit));
+      });
+      channel.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
+      channel.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
+      channel.end(setup);
+      const exit = await ended;
+      clearTimeout(killTimer);
+      return resultOf(exit, sent, server);
+    } finally {
+      lease.release();
+    }
+  }
+}
+
+/** How the job ended, from the channel's exit: a code of 128 + N right after we sent signal N is that signal. */
+function resultOf(exit: { code: number | null; signal: string | null }, sent: ReadonlySet<'TERM' | 'KILL'>, server: SshServerConfig): ExecutionResult {
+  if (exit.signal !== null) return { exitCode: null, signal: `SIG${exit.signal}` as NodeJS.Signals };
+  if (exit.code === null) {
+    return {
+      exitCode: null,
+      signal: null,
+      spawnError: new SshFailure('ssh_unreachable', `The connection to ${describeServer(server)} was lost while the job ran; it may still run there`),
+    };
+  }
+  if (sent.has('KILL') && exit.code === SIGNAL_EXIT.KILL) return { exitCode: null, signal: 'SIGKILL' };
+  if (sent.has('TERM') && exit.code === SIGNAL_EXIT.TERM) return { exitCode: null, signal: 'SIGTERM' };
+  return { exitCode: exit.code, signal: null };
+}
+
+/** Runs a short command on a leased connection, its output ignored; resolves with its exit code. */
+function execQuiet(lease: Lease, command: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    lease.connection.client.exec(command, (error, stream) => {
+      if (error) return reject(error);
+      let code: number | null = null;
+      stream.on('exit', (c: number | null) => (code = c));
+      stream.on('close', () => resolve(code));
+      stream.resume();
+      stream.stderr.resume();
+      stream.end();
+    });
+  });
+}

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { ResponseError } from 'vscode-jsonrpc';
+import type { DaemonClient } from '../../../daemon/client/daemonClient';
+import { CancelJobRequest, RunJobRequest } from '../../../daemon/protocol/jobs';
+import { AddServerRequest, GetServerRequest, TrustServerRequest } from '../../../daemon/protocol/servers';
+import { getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon, type SuiteDaemon } from '../../helpers/daemonProcess';
+import { requireService } from '../../helpers/services';
+import { sshdProblem, TEST_USER, TestSshd } from '../../helpers/sshd';
+import { waitFor } from '../../helpers/wait';
+
+/** Processes of the test user whose command line holds `marker`, as the server sees them. */
+export function remoteProcesses(marker: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-u', TEST_USER, '-a', '-f', marker], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** The job folders on the server (its /tmp), of this execution or all. */
+export function remoteDirs(executionId = ''): string[] {
+  return readdirSync('/tmp').filter((name) => name.startsWith(`cronium-${executionId}`));
+}
+
+export async function addTrusted(client: DaemonClient, name: string, sshd: TestSshd): Promise<void> {
+  await client.connection.sendRequest(AddServerRequest, { name, host: '127.0.0.1', port: sshd.port, username: TEST_USER, privateKey: sshd.clientKeyText() });
+  await client.connection.sendRequest(TrustServerRequest, { server: name, fingerprint: sshd.hostKeyFingerprint() });
+}
+
+describe('SSH jobs', function () {
+  this.timeout(60_000);
+  let suite: SuiteDaemon;
+  let sshd: TestSshd;
+
+  before(async function () {
+    requireService(this, 'sshd', sshdProblem());
+    sshd = await TestSshd.start();
+    suite = await startSuiteDaemon();
+    await addTrusted(suite.client, 'box', sshd);
+  });
+  after(async () => {
+    await stopSuiteDaemon(suite ?? {});
+    sshd?.stop();
+  });
+
+  it('runs a script on the server and streams stdout and stderr with the exit code', async () => {
+    const { job, lines } = await runToEnd(suite.client, {
+      content: 'echo "out on $(hostname) as $(id -un)"\necho err >&2\nexit 3\n',
+      fileName: 'remote.sh',
+      servers: ['box'],
+      target: 'ssh',
+    });
+    assert.equal(job.status, 'failed');
+    assert.equal(job.exitCode, 3);
+    assert.equal(job.target, 'ssh');
+    assert.equal(job.executions[0].serverId, (await suite.client.connection.sendRequest(GetServerRequest, { server: 'box' })).server.id);
+    const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+    assert.match(out[0], new RegExp(`^out on .* as ${TEST_USER}$`));
+    assert.deepEqual(lines.filter((l) => l.stream === 'stderr').map((l) => l.text), ['err']);
+    assert.deepEqual(lines.map((l) => l.seq), lines.map((_, i) => i + 1));
+    assert.deepEqual(remoteDirs(job.executions[0].id), [], 'the job folder is removed');
+  });
+
+  it('passes environment values verbatim: quotes, spaces, $(), backticks and newlines', async () => {
+    const tricky = `it's "quoted" $(touch /tmp/injected) \`id\` $HOME\nsecond line\\n ; rm -rf /`;
+    const { job, stdout } = await runToEnd(suite.client, {
+      content: 'import os, json\nprint(json.dumps(os.environ["TRICKY"]))\n',
+      fileName: 'env.py',
+      env: { TRICKY: tricky },
+      servers: ['box'],
+      target: 'ssh',
+    });
+    assert.equal(job.status, 'succeeded', job.lastError ?? '');
+    assert.equal(JSON.parse(stdout.trim()), tricky);
+    assert.ok(!readdirSync('/tmp').includes('injected'), 'nothing in the value ran');
+  });
+
+  it('streams lines while the script runs', async () => {
+    const { job } = await suite.client.connection.sendRequest(RunJobRequest, {
+      content: 'echo first\nsleep 2\necho second\n',
+      fileName: 'slow.sh',
+      servers: ['box'],
+      target: 'ssh',
+    });
+    const first = await waitFor('the first line', async () => {
+      const current = await getJob(suite.client, job.id);
+      return current.logLines >= 1 ? current : undefined;
+    });
+    assert.equal(first.status, 'running', 'the first line arrived before the end');
+  });
+
+  it('times out: the remote process group is killed and the job recorded timed_out', async () => {
+    const marker = `cronium-timeout-${Date.now()}`;
+    const { job } = await runToEnd(suite.client, {
+      content: `sleep 300 & # ${marker}\nexec -a ${marker} sleep 300\n`,
+      fileName: 'hang.sh',
+      timeoutMs: 1500,
+      servers: ['box'],
+      target: 'ssh',
+    });
+    assert.equal(job.status, 'timed_out');
+    await waitFor('the remote processes to be gone', () => remoteProcesses(marker).length === 0 && remoteProcesses('sleep 300').length === 0, 10_000);
+    assert.deepEqual(remoteDirs(job.executions[0].id), []);
+  });
+
+  it('cancels a running job: its remote processes are gone, checked on the server', async () => {
+    const marker = `cronium-cancel-${Date.now()}`;
+    const { job } = await suite.client.connection.sendRequest(RunJobRequest, {
+      content: `trap '' TERM\necho started\nexec -a ${marker} sleep 300\n`,
+      fileName: 'cancel.sh',
+      servers: ['box'],
+      target: 'ssh',
+    });
+    await waitFor('the remote process', () => remoteProcesses(marker).length === 1);
+    const cancelled = await suite.client.connection.sendRequest(CancelJobRequest, { id: job.id }, );
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(remoteProcesses(marker), []);
+    assert.deepEqual(remoteDirs(job.executions[0].id), []);
+  });
+
+  it('refuses a job on a server that does not exist, naming it', async () => {
+    await assert.rejects(
+      suite.client.connection.sendRequest(RunJobRequest, { content: 'true', fileName: 'x.sh', servers: ['nowhere'] }),
+      (e: ResponseError<{ kind: string }>) => e.data?.kind === 'server_not_found' && /No server nowhere/.test(e.message),
+    );
+  });
+});
