@@ -10,6 +10,9 @@ import { printJson, type CliContext } from '../context';
 import { followJob, lineBytes } from '../followJob';
 import { jobExitCode, parseDuration, parseEnvPairs, UsageError } from '../format';
 
+/** Why a job never ran (or was lost): its output says nothing of it, so it is printed. */
+const DID_NOT_RUN = new Set(['spawn_failed', 'daemon_lost', 'target_unavailable', 'host_key_unknown', 'host_key_changed', 'ssh_auth_failed', 'ssh_unreachable', 'circuit_open']);
+
 interface RunOptions {
   runtime?: Runtime;
   target: Target;
@@ -104,6 +107,7 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       const final = await followJob(client, job.id, options.json ? () => undefined : (lines) => write(lines, client));
       client.close();
       if (options.json) printJson(final);
+      else if (final.error !== null && DID_NOT_RUN.has(final.error.kind)) process.stderr.write(`cronium: ${final.error.message}\n`);
       process.exitCode = jobExitCode(final);
     });
 }
