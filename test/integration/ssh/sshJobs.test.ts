@@ -1,33 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { ResponseError } from 'vscode-jsonrpc';
-import type { DaemonClient } from '../../../daemon/client/daemonClient';
 import { CancelJobRequest, RunJobRequest } from '../../../daemon/protocol/jobs';
-import { AddServerRequest, GetServerRequest, TrustServerRequest } from '../../../daemon/protocol/servers';
+import { GetServerRequest } from '../../../daemon/protocol/servers';
 import { getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon, type SuiteDaemon } from '../../helpers/daemonProcess';
 import { requireService } from '../../helpers/services';
 import { sshdProblem, TEST_USER, TestSshd } from '../../helpers/sshd';
+import { addTrusted, remoteDirs, remoteProcesses } from '../../helpers/sshTargets';
 import { waitFor } from '../../helpers/wait';
-
-/** Processes of the test user whose command line holds `marker`, as the server sees them. */
-export function remoteProcesses(marker: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-u', TEST_USER, '-a', '-f', marker], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-/** The job folders on the server (its /tmp), of this execution or all. */
-export function remoteDirs(executionId = ''): string[] {
-  return readdirSync('/tmp').filter((name) => name.startsWith(`cronium-${executionId}`));
-}
-
-export async function addTrusted(client: DaemonClient, name: string, sshd: TestSshd): Promise<void> {
-  await client.connection.sendRequest(AddServerRequest, { name, host: '127.0.0.1', port: sshd.port, username: TEST_USER, privateKey: sshd.clientKeyText() });
-  await client.connection.sendRequest(TrustServerRequest, { server: name, fingerprint: sshd.hostKeyFingerprint() });
-}
 
 describe('SSH jobs', function () {
   this.timeout(60_000);
