@@ -239,6 +239,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       scheduler.changed(id);
       server.broadcastEvent(id);
     },
+    resolveServers: (refs) => servers.resolve(refs),
   });
   const scheduler: Scheduler = new Scheduler({ events, store: eventStore, queue, commitWrites: () => turn.commit(), logger });
   bus.on('job:finished', ({ job }) => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { ResponseError } from 'vscode-jsonrpc';
-import { CancelJobRequest, RunJobRequest } from '../../../daemon/protocol/jobs';
+import { CreateEventRequest, RunEventRequest } from '../../../daemon/protocol/events';
+import { CancelJobRequest, RerunJobRequest, RunJobRequest } from '../../../daemon/protocol/jobs';
 import { GetServerRequest } from '../../../daemon/protocol/servers';
 import { getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon, type SuiteDaemon } from '../../helpers/daemonProcess';
 import { requireService } from '../../helpers/services';
@@ -98,6 +99,27 @@ describe('SSH jobs', function () {
     assert.equal(cancelled.status, 'cancelled');
     assert.deepEqual(remoteProcesses(marker), []);
     assert.deepEqual(remoteDirs(job.executions[0].id), []);
+  });
+
+  it('runs an event on its servers', async () => {
+    const { event } = await suite.client.connection.sendRequest(CreateEventRequest, {
+      name: 'remote-event',
+      script: 'echo "event on $(id -un)"; cronium_set_condition true',
+      runtime: 'bash',
+      servers: ['box'],
+    });
+    assert.equal(event.target, 'ssh');
+    assert.equal(event.servers?.length, 1);
+    const { job } = await suite.client.connection.sendRequest(RunEventRequest, { event: 'remote-event' });
+    const final = await waitFor('the event job to end', async () => {
+      const current = await getJob(suite.client, job.id);
+      return current.finishedAt !== null ? current : undefined;
+    });
+    assert.equal(final.status, 'succeeded', final.lastError ?? '');
+    assert.equal(final.condition, true);
+    assert.equal(final.executions[0].serverId, event.servers?.[0]);
+    const { job: again } = await suite.client.connection.sendRequest(RerunJobRequest, { id: job.id });
+    assert.deepEqual(again.executions.map((e) => e.serverId), [event.servers?.[0]], 'a re-run goes to the same server');
   });
 
   it('refuses a job on a server that does not exist, naming it', async () => {
