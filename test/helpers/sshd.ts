@@ -54,6 +54,15 @@ export class TestSshd {
     return this.stderr.split('\n').filter((line) => line.startsWith('Accepted publickey') || line.startsWith('Accepted password')).length;
   }
 
+  /** Sessions (logged-in connections) open now: the processes sshd forked for them. */
+  sessions(): number {
+    try {
+      return execFileSync('pgrep', ['-P', String(this.child.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  }
+
   /** What sshd logged so far. */
   get log(): string {
     return this.stderr;
