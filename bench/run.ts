@@ -13,6 +13,7 @@ import type { BenchOptions, BenchReport, BenchRow } from './result';
 import { benchScheduler } from './scheduler';
 import { round } from './stats';
 import { formatTable } from './table';
+import { benchSsh } from './ssh';
 import { benchThroughput } from './throughput';
 
 /** Benchmarks by the name `--only` takes, in the order they run. */
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchReport>
   million: benchMillionLines,
   scheduler: benchScheduler,
   container: benchContainer,
+  ssh: benchSsh,
 };
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${Object.keys(BENCHMARKS).join('|')}[,…]]

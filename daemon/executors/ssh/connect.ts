@@ -69,7 +69,11 @@ function attempt(
       },
       ...authConfig(server),
     };
-    client.on('ready', () => settle(undefined));
+    client.on('ready', () => {
+      // Without it, Nagle's algorithm holds each small packet (a channel open, an exec) for the last one's ACK.
+      client.setNoDelay(true);
+      settle(undefined);
+    });
     client.on('error', (e: Error & { level?: string }) => settle(verdict.refusal ?? failureOf(server, e)));
     client.on('close', () => settle(verdict.refusal ?? unreachable(server, 'the connection closed during the handshake')));
     try {

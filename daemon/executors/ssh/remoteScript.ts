@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../../protocol/dto';
 import { scriptExtension } from '../runtimes';
 
 /**
  * What runs on the server, in POSIX sh only (nothing to install there but the interpreter). One exec
- * channel does it all: its command makes the job's private folder and reads a setup script from the
- * channel's stdin; the setup script writes the job's files (script, helper, environment) with quoted
- * here-documents, starts the interpreter in a process group of its own with stdin closed, writes its
- * pid next to them, waits, writes the exit code, and removes the folder.
+ * channel does it all: its command makes the job's private folder and runs `sh -s`, which reads the
+ * setup script from the channel's stdin: it writes the job's files (script, helper, environment), starts
+ * the interpreter in a process group of its own with stdin closed, writes its pid next to them, waits,
+ * writes the exit code, and removes the folder.
  */
 
 /** The folder of one execution on the server. Execution ids are `exe_` and [a-z0-9]: nothing to quote. */
@@ -23,7 +22,7 @@ export function remoteDir(executionId: string): string {
  */
 export function bootstrapCommand(executionId: string): string {
   const dir = remoteDir(executionId);
-  return `sh -c 'umask 077 && d="${dir}" && mkdir -m 700 "$d" && cd "$d" && cat > setup.sh && exec sh ./setup.sh'`;
+  return `sh -c 'umask 077 && d="${dir}" && mkdir -m 700 "$d" && cd "$d" && exec sh -s'`;
 }
 
 /** A value as one sh word, exactly: single quotes keep everything verbatim (`$()`, newlines, `\`). */
@@ -44,14 +43,12 @@ export interface RemoteJob {
   interpreter: string;
 }
 
-/** A here-document whose delimiter cannot be a line of the content (random, and checked). */
-function hereDoc(file: string, content: string): string {
-  let tag: string;
-  do tag = `CRONIUM_${randomBytes(12).toString('hex')}`;
-  while (content.includes(tag));
-  // A here-document ends with a newline: one is added when the content has none (a script's last line).
-  const body = content.endsWith('\n') || content === '' ? content : `${content}\n`;
-  return `cat > ${file} <<'${tag}'\n${body}${tag}\n`;
+/**
+ * Writes `content` to `file` exactly, with the shell's own printf (no process per file): the content is
+ * one single-quoted word, so nothing in it is expanded.
+ */
+function writeFile(file: string, content: string): string {
+  return `printf '%s' ${shellQuote(content)} > ${file}\n`;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -69,9 +66,9 @@ export function setupScript(job: RemoteJob): string {
       .join('') + launch.exports.map((line) => `${line}\n`).join('');
   const command = launch.argv.join(' ');
   return [
-    hereDoc(scriptFile, job.script),
-    hereDoc(job.helper.name, job.helper.content),
-    hereDoc('env.sh', exports),
+    writeFile(scriptFile, job.script),
+    writeFile(job.helper.name, job.helper.content),
+    writeFile('env.sh', exports),
     'D=$(pwd)',
     // The job leads a process group (and session) of its own, so a stop reaches everything it started.
     '(',

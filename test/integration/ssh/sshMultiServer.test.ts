@@ -51,7 +51,7 @@ describe('SSH jobs on several servers', function () {
   });
 
   it('ends partial when one server is down; its circuit opens and closes once it is back', async () => {
-    await suite.client.connection.sendRequest(UpdateSettingsRequest, { sshCircuitResetMs: 2000 });
+    await suite.client.connection.sendRequest(UpdateSettingsRequest, { sshCircuitResetMs: 6000 });
     await sshds[2].halt();
     const run = await cronium(suite.home, ['run', script, '--server', 's1', '--server', 's2', '--server', 's3', '--json']);
     assert.equal(run.code, 1);
@@ -76,7 +76,7 @@ describe('SSH jobs on several servers', function () {
     assert.match(show.stdout, /circuit\s+open \(\d+ failures in a row\), next try /);
 
     await sshds[2].resume();
-    await waitFor('the circuit to be half-open', async () => (await server('s3')).health.circuit === 'half_open', 10_000, 200);
+    await waitFor('the circuit to be half-open', async () => (await server('s3')).health.circuit === 'half_open', 15_000, 200);
     const back = await runOnAll();
     assert.equal(back.code, 0, back.stderr);
     assert.ok(back.stdout.includes(`[s3] on port ${sshds[2].port}\n`));
