@@ -82,9 +82,9 @@ export function hintAdvice(hint: ErrorHint, target?: string): { text?: string; a
     case 'run_interactive':
       return { text: 'Run it with Run Current Script in Terminal to type into it', actions: [] };
     case 'list_servers':
-      return { text: 'Add it with `cronium servers add`', actions: [] };
+      return { actions: [{ title: 'Show Servers', command: 'cronium.servers.focus' }] };
     case 'trust_server':
-      return { text: `Check the key ${hint.fingerprint}, then trust it with \`cronium servers trust ${hint.server}\``, actions: [] };
+      return { text: `Check that ${hint.fingerprint} is the key of ${hint.server}, then trust it`, actions: [] };
   }
 }
 

@@ -26,6 +26,7 @@ interface ServerOptions {
   passwordStdin?: boolean;
   agent?: boolean;
   fromSshConfig?: string;
+  sshConfig?: string;
   trustFingerprint?: string;
   name?: string;
   json?: boolean;
@@ -44,6 +45,7 @@ export function registerServerCommands(program: Command, context: () => CliConte
       .option('--password-stdin', 'log in with a password, read from stdin')
       .option('--agent', 'log in with the keys of ssh-agent ($SSH_AUTH_SOCK)')
       .option('--from-ssh-config <alias>', 'take HostName, Port, User and IdentityFile of a Host entry of ~/.ssh/config')
+      .option('--ssh-config <file>', 'with --from-ssh-config: this file instead of ~/.ssh/config')
       .option('--json', 'print one JSON document');
 
   withFields(servers.command('add').description('add a server (trust its host key next: cronium servers trust NAME)').argument('<name>'))
@@ -167,7 +169,7 @@ async function fieldsOf(options: ServerOptions): Promise<ServerFields> {
   if (methods > 1) throw new UsageError('choose one way to log in: --key FILE, --password-stdin or --agent');
   if (options.passphraseStdin && options.key === undefined) throw new UsageError('--passphrase-stdin goes with --key FILE');
   const fields: ServerFields = {};
-  if (options.fromSshConfig !== undefined) Object.assign(fields, fromSshConfig(options.fromSshConfig));
+  if (options.fromSshConfig !== undefined) Object.assign(fields, fromSshConfig(options.fromSshConfig, options.sshConfig));
   if (options.host !== undefined) fields.host = options.host;
   if (options.port !== undefined) {
     const port = Number(options.port);
@@ -211,10 +213,10 @@ async function secretFromStdin(option: string, what: string): Promise<string> {
  * HostName, Port, User and the first IdentityFile of a `Host` entry, as OpenSSH itself resolves them
  * (`ssh -G ALIAS`: Match blocks, Include and defaults applied).
  */
-function fromSshConfig(alias: string): ServerFields {
+function fromSshConfig(alias: string, file: string | undefined): ServerFields {
   let text: string;
   try {
-    text = execFileSync('ssh', ['-G', alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    text = execFileSync('ssh', [...(file === undefined ? [] : ['-F', file]), '-G', alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     throw new UsageError(`ssh -G ${alias} failed (${(e as Error).message.split('\n')[0]}); is the OpenSSH client installed?`);
   }

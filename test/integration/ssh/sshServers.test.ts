@@ -150,6 +150,19 @@ describe('SSH servers: trust, host keys, logins (CLI)', function () {
     }
   });
 
+  it('adds a server from a Host entry of an ssh config (HostName, Port, User, IdentityFile)', async () => {
+    const config = join(home, 'ssh_config');
+    writeFileSync(config, ['Host buildbox', '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  User ${TEST_USER}`, `  IdentityFile ${sshd.clientKey}`, ''].join('\n'));
+    const add = await cronium(home, ['servers', 'add', 'fromcfg', '--from-ssh-config', 'buildbox', '--ssh-config', config, '--trust-fingerprint', sshd.hostKeyFingerprint(), '--json']);
+    assert.equal(add.code, 0, add.stderr);
+    const { server } = JSON.parse(add.stdout) as { server: { host: string; port: number; username: string; auth: string } };
+    assert.deepEqual([server.host, server.port, server.username, server.auth], ['127.0.0.1', sshd.port, TEST_USER, 'key']);
+    assert.ok(!add.stdout.includes('PRIVATE KEY'), 'the key is not in the output');
+    const ran = await cronium(home, ['run', script, '--server', 'fromcfg']);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal((await cronium(home, ['servers', 'remove', 'fromcfg'])).code, 0);
+  });
+
   it('lists servers with their login, key, state and circuit', async () => {
     const list = await cronium(home, ['servers', 'list']);
     assert.equal(list.code, 0, list.stderr);
