@@ -2,11 +2,14 @@ import type { Runtime } from '../../protocol/dto';
 import { scriptExtension } from '../runtimes';
 
 /**
- * What runs on the server, in POSIX sh only (nothing to install there but the interpreter). One exec
- * channel does it all: its command makes the job's private folder and runs `sh -s`, which reads the
- * setup script from the channel's stdin: it writes the job's files (script, helper, environment), starts
- * the interpreter in a process group of its own with stdin closed, writes its pid next to them, waits,
- * writes the exit code, and removes the folder.
+ * What runs on the server, in POSIX sh only (nothing to install there but the interpreter; `tail --pid`
+ * of GNU coreutils makes re-adoption stream live). One exec channel does it all: its command makes the
+ * job's private folder and runs `sh -s`, which reads the setup script from the channel's stdin: it
+ * writes the job's files (script, helper, environment), starts the interpreter in a process group of its
+ * own with stdin closed and its output teed to the channel and to `out`/`err`, writes its pid, waits,
+ * writes the exit code, closes the output and, once the daemon says it has all of it, removes the folder.
+ * A daemon that died meanwhile never says so: the next one follows the files from where its log stopped
+ * ({@link followCommand}) and removes the folder itself.
  */
 
 /** The folder of one execution on the server. Execution ids are `exe_` and [a-z0-9]: nothing to quote. */
@@ -65,27 +68,43 @@ export function setupScript(job: RemoteJob): string {
       })
       .join('') + launch.exports.map((line) => `${line}\n`).join('');
   const command = launch.argv.join(' ');
+  // One compound command: sh reads all of it before running any, so the `read` at its end reads what the
+  // daemon sends after it, never the script's own text.
   return [
+    '{',
     writeFile(scriptFile, job.script),
     writeFile(job.helper.name, job.helper.content),
     writeFile('env.sh', exports),
-    'D=$(pwd)',
+    'D=$PWD',
+    'echo "$$" > "$D/wrapper"',
+    // Output goes through tee to the channel and to out/err: a restarted daemon reads on from the files.
+    // tee ignores SIGPIPE (not the job): once the channel is gone it keeps writing the files.
+    'mkfifo "$D/o" "$D/e" || exit 96',
+    '( trap "" PIPE; exec tee -a "$D/out" ) < "$D/o" &',
+    'to=$!',
+    '( trap "" PIPE; exec tee -a "$D/err" ) < "$D/e" >&2 &',
+    'te=$!',
     // The job leads a process group (and session) of its own, so a stop reaches everything it started.
     '(',
     '  . "$D/env.sh"',
     `  if command -v setsid >/dev/null 2>&1; then exec setsid ${command}; fi`,
     `  if command -v perl >/dev/null 2>&1; then exec perl -e 'setpgrp(0, 0); exec { $ARGV[0] } @ARGV or die "cannot run $ARGV[0]: $!\\n"' ${command}; fi`,
     `  exec ${command}`,
-    ') </dev/null &',
+    ') </dev/null >"$D/o" 2>"$D/e" &',
     'pid=$!',
     'echo "$pid" > "$D/pid"',
     'wait "$pid"',
     'code=$?',
-    // What the job left running in its group would hold the channel open: ended, TERM then KILL.
+    // What the job left running in its group would hold its output open: ended, TERM then KILL.
     'if kill -TERM -"$pid" 2>/dev/null; then sleep 1; kill -KILL -"$pid" 2>/dev/null; fi',
+    'wait "$to" "$te"',
     'echo "$code" > "$D/exit"',
-    'cd / && rm -rf "$D"',
+    // End of output: the daemon answers once it has every byte, and the folder goes. No answer (the
+    // daemon is gone): the folder stays for the next daemon to read the rest from and remove.
+    'exec >&- 2>&-',
+    'if read -r ack; then cd / && rm -rf "$D"; fi',
     'exit "$code"',
+    '}',
     '',
   ].join('\n');
 }
@@ -121,4 +140,28 @@ export function signalCommand(executionId: string, signal: 'TERM' | 'KILL'): str
     `sh -c 'd="${dir}"; i=0; while [ -d "$d" ] && [ ! -s "$d/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; ` +
     `p=$(cat "$d/pid" 2>/dev/null) || exit 0; kill -${signal} -"$p" 2>/dev/null || kill -${signal} "$p" 2>/dev/null; exit 0'`
   );
+}
+
+/**
+ * Re-adoption after a daemon restart: prints `out` from byte `stdoutFrom` (0-based) on stdout and `err`
+ * from `stderrFrom` on stderr, following them while the job's wrapper lives (GNU `tail --pid`; without it,
+ * what is there once the wrapper ended), then removes the folder and exits with the job's exit code:
+ * 200 when the folder is gone, 201 when the job's end was never written.
+ */
+export function followCommand(executionId: string, stdoutFrom: number, stderrFrom: number): string {
+  const dir = remoteDir(executionId);
+  const o = Math.max(0, Math.floor(stdoutFrom)) + 1;
+  const e = Math.max(0, Math.floor(stderrFrom)) + 1;
+  return (
+    `sh -c 'd="${dir}"; [ -d "$d" ] || exit 200; w=$(cat "$d/wrapper" 2>/dev/null); ` +
+    `if [ -n "$w" ] && tail --pid="$w" -c +1 /dev/null >/dev/null 2>&1; then ` +
+    `tail -c +${o} -s 0.1 -f --pid="$w" "$d/out" & a=$!; tail -c +${e} -s 0.1 -f --pid="$w" "$d/err" >&2 & b=$!; wait "$a" "$b"; ` +
+    `else while [ -n "$w" ] && kill -0 "$w" 2>/dev/null; do sleep 0.2; done; tail -c +${o} "$d/out"; tail -c +${e} "$d/err" >&2; fi; ` +
+    `c=201; [ -s "$d/exit" ] && c=$(cat "$d/exit"); cd / && rm -rf "$d"; exit "$c"'`
+  );
+}
+
+/** Exit 0 when the execution's folder is still on the server (something to re-adopt), 1 when it is gone. */
+export function existsCommand(executionId: string): string {
+  return `sh -c '[ -d "${remoteDir(executionId)}" ]'`;
 }

@@ -3,10 +3,18 @@ import { join } from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import type { Runtime } from '../../protocol/dto';
 import type { CircuitState } from '../../protocol/servers';
-import type { Execution, ExecutionHooks, ExecutionResult, ExecutionSpec, Executor } from '../executor';
+import type {
+  Execution,
+  ExecutionHooks,
+  ExecutionResult,
+  ExecutionSpec,
+  Executor,
+  LostExecution,
+  RecoveredExecution,
+} from '../executor';
 import { scanHostKey } from './connect';
 import type { HostKey } from './hostKey';
-import { bootstrapCommand, remoteDir, setupScript, signalCommand } from './remoteScript';
+import { bootstrapCommand, existsCommand, followCommand, remoteDir, setupScript, signalCommand } from './remoteScript';
 import { ServerPool, type Lease } from './serverPool';
 import { describeServer, SshFailure, type SshServerConfig, type SshSettings } from './sshServer';
 
@@ -84,6 +92,78 @@ export class SshExecutor implements Executor {
     const pool = this.pools.get(serverId);
     if (pool === undefined) return { circuit: 'closed', consecutiveFailures: 0, retryAt: null, connections: 0 };
     return { circuit: pool.breaker.state, consecutiveFailures: pool.breaker.consecutiveFailures, retryAt: pool.breaker.retryAt, connections: pool.size };
+  }
+
+  /**
+   * After a restart: an execution whose folder is still on its server is followed again from the bytes
+   * its log already holds (its files were written all along), to its end, and the folder removed. One
+   * whose folder is gone, whose server is gone or cannot be reached now, is given up.
+   */
+  async recover(lost: LostExecution[], hooksFor: (executionId: string) => ExecutionHooks): Promise<RecoveredExecution[]> {
+    return Promise.all(
+      lost.map(async (execution): Promise<RecoveredExecution> => {
+        const gone = { executionId: execution.executionId, state: 'gone' as const };
+        const serverId = sshHandleOf(execution.handle);
+        const server = serverId === undefined ? undefined : this.config.server(serverId);
+        if (serverId === undefined || server === undefined) return gone;
+        let lease: Lease;
+        try {
+          lease = await this.poolOf(serverId).lease();
+        } catch (e) {
+          this.config.log(`execution ${execution.executionId}: cannot reach ${server.name} to re-adopt it: ${(e as Error).message}`);
+          return gone;
+        }
+        try {
+          if ((await execQuiet(lease, existsCommand(execution.executionId))) !== 0) {
+            lease.release();
+            return gone;
+          }
+        } catch {
+          lease.release();
+          return gone;
+        }
+        return { executionId: execution.executionId, state: 'adopted', execution: this.follow(execution, hooksFor(execution.executionId), lease, server) };
+      }),
+    );
+  }
+
+  /** Follows a re-adopted execution's files to its end (see {@link recover}). */
+  private follow(lost: LostExecution, hooks: ExecutionHooks, lease: Lease, server: SshServerConfig): Execution {
+    const sent = new Set<'TERM' | 'KILL'>();
+    let killTimer: NodeJS.Timeout | undefined;
+    const signal = (name: 'TERM' | 'KILL'): void => {
+      sent.add(name);
+      void execQuiet(lease, signalCommand(lost.executionId, name)).catch(() => undefined);
+    };
+    const done = new Promise<ExecutionResult>((resolve) => {
+      lease.connection.client.exec(followCommand(lost.executionId, lost.storedBytes.stdout, lost.storedBytes.stderr), (error, channel) => {
+        if (error) {
+          lease.release();
+          resolve({ exitCode: null, signal: null, spawnError: new SshFailure('ssh_unreachable', `Cannot follow the job on ${describeServer(server)} again: ${error.message}`) });
+          return;
+        }
+        let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
+        channel.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
+        channel.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
+        channel.on('exit', (code: number | null, signalName?: string) => (exit = { code, signal: signalName ?? null }));
+        channel.on('close', () => {
+          clearTimeout(killTimer);
+          lease.release();
+          if (exit.code === 201 || exit.code === 200) {
+            resolve({ exitCode: null, signal: null, spawnError: new SshFailure('ssh_unreachable', `The job's end on ${describeServer(server)} was never written (the server restarted?)`) });
+          } else resolve(resultOf(exit, sent, server));
+        });
+        channel.end();
+      });
+    });
+    return {
+      done,
+      stop: (graceMs) => {
+        if (graceMs <= 0) return signal('KILL');
+        if (!sent.has('TERM')) signal('TERM');
+        killTimer ??= setTimeout(() => signal('KILL'), graceMs);
+      },
+    };
   }
 
   /** Connects through the server's pool (as a job would), logs in and runs `true`. */
@@ -215,7 +295,10 @@ export class SshExecutor implements Executor {
       });
       channel.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
       channel.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
-      channel.end(setup);
+      // The end of its output is the job's end: every byte is here, so the folder may go (remoteScript.ts).
+      channel.once('end', () => channel.end('done\n'));
+      channel.on('error', () => undefined); // a write after the server closed: its exit says how it ended
+      channel.write(setup);
       const exit = await ended;
       clearTimeout(killTimer);
       return resultOf(exit, sent, server);
@@ -223,6 +306,13 @@ export class SshExecutor implements Executor {
       lease.release();
     }
   }
+}
+
+/** The server of an SSH execution, from the handle it was given when it started. */
+function sshHandleOf(handle: unknown): string | undefined {
+  if (typeof handle !== 'object' || handle === null) return undefined;
+  const { serverId } = handle as { serverId?: unknown };
+  return typeof serverId === 'string' ? serverId : undefined;
 }
 
 /** How the job ended, from the channel's exit: a code of 128 + N right after we sent signal N is that signal. */
