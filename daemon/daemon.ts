@@ -205,6 +205,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     secrets,
     ssh: { loaded: () => sshExecutor, load: loadSsh },
     defaultUser: userInfo().username,
+    redactor,
   });
 
   // The hub asks the queue where a job's log stands; the queue hands lines to the hub.

@@ -13,6 +13,7 @@ import type {
   TrustServerResult,
   UpdateServerParams,
 } from '../protocol/servers';
+import type { Redactor } from '../logs/redactor';
 import type { SecretBox } from '../secrets/secretBox';
 import type { ServerRow, ServerStore, ServerWrite } from '../store/serverStore';
 
@@ -30,6 +31,8 @@ export interface ServersDeps {
   defaultUser: string;
   /** A server was added, changed or removed (the extension's view). */
   changed?: (id: string) => void;
+  /** Masks the servers' passwords, passphrases and keys in job logs (a script that prints one). */
+  redactor?: Redactor;
 }
 
 const SERVER_ID = /^srv_[a-z0-9]{12}$/;
@@ -39,12 +42,15 @@ const SERVER_ID = /^srv_[a-z0-9]{12}$/;
  * trusted until its host key is pinned (`trust`); a new address forgets the pin.
  */
 export class Servers {
-  constructor(private readonly deps: ServersDeps) {}
+  constructor(private readonly deps: ServersDeps) {
+    this.refreshRedactor();
+  }
 
   add(params: AddServerParams): ServerDto {
     if (this.deps.store.byName(params.name) !== undefined) throw exists(params.name);
     const id = newServerId();
     this.deps.store.insert(this.write(id, params.name, params, undefined));
+    this.refreshRedactor();
     this.deps.changed?.(id);
     return this.dto(this.row(id));
   }
@@ -55,6 +61,7 @@ export class Servers {
     const other = this.deps.store.byName(name);
     if (other !== undefined && other.id !== old.id) throw exists(name);
     this.deps.store.update(this.write(old.id, name, params, old));
+    this.refreshRedactor();
     this.deps.ssh.loaded()?.forget(old.id); // new credentials or address: the next job connects anew
     this.deps.changed?.(old.id);
     return this.dto(this.row(old.id));
@@ -63,6 +70,7 @@ export class Servers {
   remove(ref: string): void {
     const row = this.find(ref);
     this.deps.store.delete(row.id);
+    this.refreshRedactor();
     this.deps.ssh.loaded()?.forget(row.id);
     this.deps.changed?.(row.id);
   }
@@ -142,6 +150,15 @@ export class Servers {
       throw new CroniumError(ErrorCodes.ServerNotFound, 'server_not_found', `No server ${ref}`, { server: ref, hint: { action: 'list_servers' } });
     }
     return row;
+  }
+
+  private refreshRedactor(): void {
+    if (this.deps.redactor === undefined) return;
+    const values: string[] = [];
+    for (const row of this.deps.store.list()) {
+      for (const sealed of [row.password_sealed, row.passphrase_sealed, row.key_sealed]) if (sealed !== null) values.push(this.deps.secrets.open(sealed));
+    }
+    this.deps.redactor.setSecrets(values, 'servers');
   }
 
   private row(id: string): ServerRow {

@@ -80,7 +80,7 @@ describe('SSH remote script', () => {
     const envFile = `export A='x'\\'' ; rm -rf /'\nexport PYTHONUNBUFFERED=1\n`;
     assert.ok(setup.includes(`printf '%s' ${shellQuote(envFile)} > env.sh\n`));
     assert.ok(setup.includes(`exec setsid 'python3' "$D"/cronium.py "$D"/script.py`));
-    assert.ok(setup.includes(') </dev/null &'));
+    assert.ok(setup.includes(') </dev/null >"$D/o" 2>"$D/e" &'));
   });
 
   it('refuses environment names that are not shell names', () => {

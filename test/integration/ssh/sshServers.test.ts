@@ -121,6 +121,10 @@ describe('SSH servers: trust, host keys, logins (CLI)', function () {
     const ran = await cronium(home, ['run', script, '--server', 'pw']);
     assert.equal(ran.code, 0, ran.stderr);
     assert.ok(sshd.log.includes(`Accepted password for ${TEST_USER}`));
+    const printer = join(home, 'print-pw.sh');
+    writeFileSync(printer, 'echo "password: $PW"\n');
+    const masked = await cronium(home, ['run', printer, '--server', 'pw', '-e', 'PW'], { env: { PW: TEST_PASSWORD } });
+    assert.equal(masked.stdout, 'password: ***\n', 'a server password a job prints is masked in its log');
     const wrong = await cronium(home, ['servers', 'update', 'pw', '--password-stdin'], { input: 'not the password\n' });
     assert.equal(wrong.code, 0, wrong.stderr);
     const refused = await cronium(home, ['run', script, '--server', 'pw']);
