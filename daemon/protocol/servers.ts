@@ -52,6 +52,8 @@ export interface ServerDto {
   hasPassword: boolean;
   /** Auth `agent`: the agent socket, when not the daemon's `SSH_AUTH_SOCK`. */
   agentSocket: string | null;
+  /** ProxyJump: the server (its name) that connections to this one go through, or null. */
+  jump: string | null;
   /** The trusted host key; null until `servers/trust`. */
   hostKey: (HostKeyDto & { trustedAt: string }) | null;
   health: ServerHealthDto;
@@ -72,6 +74,8 @@ export interface ServerFields {
   passphrase?: string;
   password?: string;
   agentSocket?: string;
+  /** ProxyJump through this server (a name or id; it has no jump of its own); `''` goes direct again. */
+  jump?: string;
 }
 
 /** Params of {@link AddServerRequest}. */

@@ -26,6 +26,7 @@ const fields = {
   passphrase: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   password: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   agentSocket: z.optional(z.string().check(z.refine(isAbsolute, 'must be an absolute path'))),
+  jump: z.optional(z.string().check(z.maxLength(200))),
 };
 
 export const addServerSchema = z.strictObject({ name: serverName, ...fields, host });

@@ -69,6 +69,8 @@ export class Servers {
 
   remove(ref: string): void {
     const row = this.find(ref);
+    const through = this.deps.store.jumpingThrough(row.id);
+    if (through.length > 0) throw invalid('server', `${row.name} is the jump server of ${through.join(', ')}: change those first (--jump '')`);
     this.deps.store.delete(row.id);
     this.refreshRedactor();
     this.deps.ssh.loaded()?.forget(row.id);
@@ -140,7 +142,17 @@ export class Servers {
         : method === 'password'
           ? { method, password: open(row.password_sealed) ?? '' }
           : { method, socket: row.agent_socket ?? undefined };
-    return { id: row.id, name: row.name, host: row.host, port: row.port, username: row.username, auth, hostKey: hostKeyOfRow(row) ?? undefined };
+    const jump = row.jump_server_id === null ? undefined : this.config(row.jump_server_id);
+    return {
+      id: row.id,
+      name: row.name,
+      host: row.host,
+      port: row.port,
+      username: row.username,
+      auth,
+      hostKey: hostKeyOfRow(row) ?? undefined,
+      ...(jump === undefined ? {} : { jump: { ...jump, jump: undefined } }),
+    };
   }
 
   /** A server by name or id; throws `ServerNotFound`. */
@@ -188,6 +200,7 @@ export class Servers {
       agent_socket: auth === 'agent' ? (fields.agentSocket ?? (sameAuth ? base.agent_socket : null)) : null,
     };
     if (next.username === '') next.username = this.deps.defaultUser;
+    if (fields.jump !== undefined) next.jump_server_id = fields.jump === '' ? null : this.jumpOf(id, fields.jump);
     if (auth === 'key' && next.key_sealed === null) throw invalid('privateKey', 'auth key needs a private key (--key FILE)');
     if (auth === 'password' && next.password_sealed === null) throw invalid('password', 'auth password needs a password (--password-stdin)');
     // Another address is another machine: its key must be trusted anew.
@@ -197,6 +210,15 @@ export class Servers {
       next.trusted_at = null;
     }
     return next;
+  }
+
+  /** The id of a jump server: another server, itself direct (one bastion, no chains). */
+  private jumpOf(id: string, ref: string): string {
+    const jump = this.find(ref);
+    if (jump.id === id) throw invalid('jump', 'a server cannot jump through itself');
+    if (jump.jump_server_id !== null) throw invalid('jump', `${jump.name} goes through a jump server itself; one bastion is supported`);
+    if (this.deps.store.jumpingThrough(id).length > 0) throw invalid('jump', 'other servers jump through this one; it must stay direct');
+    return jump.id;
   }
 
   dto(row: ServerRow): ServerDto {
@@ -214,6 +236,7 @@ export class Servers {
       hasPassphrase: row.passphrase_sealed !== null,
       hasPassword: row.password_sealed !== null,
       agentSocket: row.agent_socket,
+      jump: row.jump_server_id === null ? null : (this.deps.store.get(row.jump_server_id)?.name ?? null),
       hostKey: hostKey === null ? null : { ...hostKey, trustedAt: iso(row.trusted_at) as string },
       health: {
         state: row.last_check_ok === null ? 'unknown' : row.last_check_ok === 1 ? 'online' : 'offline',
@@ -252,6 +275,7 @@ function emptyWrite(id: string): ServerWrite {
     passphrase_sealed: null,
     password_sealed: null,
     agent_socket: null,
+    jump_server_id: null,
     host_key_type: null,
     host_key_fingerprint: null,
     trusted_at: null,

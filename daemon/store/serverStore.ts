@@ -12,6 +12,7 @@ export interface ServerRow {
   passphrase_sealed: string | null;
   password_sealed: string | null;
   agent_socket: string | null;
+  jump_server_id: string | null;
   host_key_type: string | null;
   host_key_fingerprint: string | null;
   trusted_at: number | null;
@@ -40,14 +41,15 @@ export class ServerStore {
       byName: db.prepare<[string], ServerRow>('SELECT * FROM servers WHERE name = ?'),
       list: db.prepare<[], ServerRow>('SELECT * FROM servers ORDER BY name'),
       insert: db.prepare(
-        `INSERT INTO servers (id, name, host, port, username, auth, key_sealed, passphrase_sealed, password_sealed, agent_socket,
+        `INSERT INTO servers (id, name, host, port, username, auth, key_sealed, passphrase_sealed, password_sealed, agent_socket, jump_server_id,
                               host_key_type, host_key_fingerprint, trusted_at, created_at, updated_at)
-         VALUES (@id, @name, @host, @port, @username, @auth, @key_sealed, @passphrase_sealed, @password_sealed, @agent_socket,
+         VALUES (@id, @name, @host, @port, @username, @auth, @key_sealed, @passphrase_sealed, @password_sealed, @agent_socket, @jump_server_id,
                  @host_key_type, @host_key_fingerprint, @trusted_at, @now, @now)`,
       ),
       update: db.prepare(
         `UPDATE servers SET name = @name, host = @host, port = @port, username = @username, auth = @auth, key_sealed = @key_sealed,
                             passphrase_sealed = @passphrase_sealed, password_sealed = @password_sealed, agent_socket = @agent_socket,
+                            jump_server_id = @jump_server_id,
                             host_key_type = @host_key_type, host_key_fingerprint = @host_key_fingerprint, trusted_at = @trusted_at,
                             updated_at = @now
          WHERE id = @id`,
@@ -56,6 +58,7 @@ export class ServerStore {
         'UPDATE servers SET last_check_at = ?, last_check_ok = ?, last_latency_ms = ?, last_error = ? WHERE id = ?',
       ),
       delete: db.prepare<[string]>('DELETE FROM servers WHERE id = ?'),
+      jumpers: db.prepare<[string], { name: string }>('SELECT name FROM servers WHERE jump_server_id = ?'),
     };
   }
 
@@ -85,6 +88,11 @@ export class ServerStore {
   recordCheck(id: string, check: { at: number; ok: boolean; latencyMs: number | null; error: string | null }): void {
     this.beforeWrite();
     this.stmts.check.run(check.at, check.ok ? 1 : 0, check.latencyMs, check.error, id);
+  }
+
+  /** Names of the servers reached through this one. */
+  jumpingThrough(id: string): string[] {
+    return this.stmts.jumpers.all(id).map((row) => row.name);
   }
 
   delete(id: string): boolean {

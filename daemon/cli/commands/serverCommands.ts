@@ -27,6 +27,7 @@ interface ServerOptions {
   agent?: boolean;
   fromSshConfig?: string;
   sshConfig?: string;
+  jump?: string;
   trustFingerprint?: string;
   name?: string;
   json?: boolean;
@@ -46,6 +47,7 @@ export function registerServerCommands(program: Command, context: () => CliConte
       .option('--agent', 'log in with the keys of ssh-agent ($SSH_AUTH_SOCK)')
       .option('--from-ssh-config <alias>', 'take HostName, Port, User and IdentityFile of a Host entry of ~/.ssh/config')
       .option('--ssh-config <file>', 'with --from-ssh-config: this file instead of ~/.ssh/config')
+      .option('--jump <server>', "connect through this server (ProxyJump; add it first); '' to go direct")
       .option('--json', 'print one JSON document');
 
   withFields(servers.command('add').description('add a server (trust its host key next: cronium servers trust NAME)').argument('<name>'))
@@ -171,6 +173,7 @@ async function fieldsOf(options: ServerOptions): Promise<ServerFields> {
   const fields: ServerFields = {};
   if (options.fromSshConfig !== undefined) Object.assign(fields, fromSshConfig(options.fromSshConfig, options.sshConfig));
   if (options.host !== undefined) fields.host = options.host;
+  if (options.jump !== undefined) fields.jump = options.jump;
   if (options.port !== undefined) {
     const port = Number(options.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port from 1 to 65535, not "${options.port}"`);
@@ -228,9 +231,15 @@ function fromSshConfig(alias: string, file: string | undefined): ServerFields {
     values.set(key, [...(values.get(key) ?? []), line.slice(space + 1)]);
   }
   const one = (key: string): string | undefined => values.get(key)?.[0];
-  const proxy = one('proxyjump');
-  if (proxy !== undefined && proxy !== 'none') throw new UsageError(`${alias} goes through ProxyJump ${proxy}, which Cronium does not support yet`);
   const fields: ServerFields = { host: one('hostname'), port: Number(one('port') ?? 22), username: one('user') };
+  // ProxyJump ALIAS: the bastion is the server of that name (added first, e.g. with --from-ssh-config ALIAS).
+  const proxy = one('proxyjump');
+  if (proxy !== undefined && proxy !== 'none') {
+    if (/[@:,]/.test(proxy)) {
+      throw new UsageError(`${alias} goes through ProxyJump ${proxy}: add that bastion as a server of its own, then --jump NAME (one bastion, named by its Host alias)`);
+    }
+    fields.jump = proxy;
+  }
   const key = (values.get('identityfile') ?? []).map((f) => f.replace(/^~(?=\/)/, homedir())).find((f) => {
     try {
       readFileSync(f);

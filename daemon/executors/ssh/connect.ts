@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { hostKeyOf, type HostKey } from './hostKey';
 import { changedKey, describeServer, SshFailure, unknownKey, type SshServerConfig } from './sshServer';
@@ -15,20 +16,53 @@ interface Verdict {
  * One connection attempt, logged in. The host key is checked against the trusted one before anything
  * else is sent (ssh2 asks before authentication): an unknown or changed key ends the attempt there.
  */
-export function connectOnce(server: SshServerConfig, options: { timeoutMs: number; keepaliveMs: number }): Promise<Client> {
-  return attempt(server, options, 'login').then((result) => result.client as Client);
+export async function connectOnce(server: SshServerConfig, options: { timeoutMs: number; keepaliveMs: number }): Promise<Client> {
+  const { result } = await throughJump(server, options, async (sock) => (await attempt(server, options, 'login', sock)).client as Client);
+  return result;
 }
 
-/** The key a server shows, without logging in (for `servers trust`). */
+/** The key a server shows, without logging in (for `servers trust`); through its jump server, if any. */
 export async function scanHostKey(server: SshServerConfig, timeoutMs: number): Promise<HostKey> {
-  const { seen } = await attempt(server, { timeoutMs, keepaliveMs: 0 }, 'scan');
-  return seen as HostKey;
+  const { result, jump } = await throughJump(server, { timeoutMs, keepaliveMs: 0 }, async (sock) => (await attempt(server, { timeoutMs, keepaliveMs: 0 }, 'scan', sock)).seen as HostKey);
+  jump?.end();
+  return result;
+}
+
+/**
+ * ProxyJump: logs in to the server's jump server (its own host key checked as any other), opens a
+ * direct-tcpip channel from it to the server, and hands that channel to `connect` as the socket. The
+ * jump connection lives as long as the connection made over it.
+ */
+async function throughJump<T>(
+  server: SshServerConfig,
+  options: { timeoutMs: number; keepaliveMs: number },
+  connect: (sock: Duplex | undefined) => Promise<T>,
+): Promise<{ result: T; jump?: Client }> {
+  if (server.jump === undefined) return { result: await connect(undefined) };
+  const jump = await connectOnce(server.jump, options);
+  try {
+    const sock = await new Promise<Duplex>((resolve, reject) =>
+      jump.forwardOut('127.0.0.1', 0, server.host, server.port, (error, stream) =>
+        error ? reject(unreachable(server, `${server.jump?.name} could not reach it (${error.message})`)) : resolve(stream),
+      ),
+    );
+    const result = await connect(sock);
+    if (result instanceof Client) {
+      result.once('close', () => jump.end());
+      jump.once('close', () => result.end());
+    }
+    return { result, jump };
+  } catch (e) {
+    jump.end();
+    throw e;
+  }
 }
 
 function attempt(
   server: SshServerConfig,
   options: { timeoutMs: number; keepaliveMs: number },
   purpose: Purpose,
+  sock?: Duplex,
 ): Promise<{ client?: Client; seen?: HostKey }> {
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -51,6 +85,7 @@ function attempt(
       keepaliveInterval: options.keepaliveMs,
       keepaliveCountMax: 3,
       tryKeyboard: false,
+      ...(sock === undefined ? {} : { sock }),
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
         const seen = hostKeyOf(key);
         verdict.seen = seen;

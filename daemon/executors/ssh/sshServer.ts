@@ -18,6 +18,8 @@ export interface SshServerConfig {
   auth: SshAuth;
   /** The trusted host key; undefined until the user trusts one. */
   hostKey: HostKey | undefined;
+  /** ProxyJump: connections go through this server (which has no jump of its own). */
+  jump?: SshServerConfig;
 }
 
 /** Settings of SSH connections (daemon settings `ssh*`). */

@@ -11,6 +11,7 @@ CREATE TABLE servers (
   passphrase_sealed    TEXT,
   password_sealed      TEXT,
   agent_socket         TEXT,
+  jump_server_id       TEXT REFERENCES servers (id) ON DELETE RESTRICT,  -- ProxyJump through this server
   host_key_type        TEXT,
   host_key_fingerprint TEXT,
   trusted_at           INTEGER,
