@@ -30,6 +30,8 @@ import {
 import { createEventFromFile, createScheduleOnly, type EventPreset } from './events/createEvent';
 import { EventCodeLens } from './events/eventCodeLens';
 import { EventItem, EventsModel } from './events/eventsTree';
+import { ServerItem, ServersModel } from './servers/serversTree';
+import type { ServerDto } from '../daemon/protocol/servers';
 
 /** What `activate` returns: used by the integration tests inside the extension host. */
 export interface CroniumApi {
@@ -38,10 +40,11 @@ export interface CroniumApi {
   daemon: DaemonConnection;
   jobs: JobsModel;
   events: EventsModel;
+  servers: ServersModel;
 }
 
 /** Placeholder views the next issues fill; the welcome text (package.json viewsWelcome) says what they will hold. */
-const PLACEHOLDER_VIEWS = ['cronium.workflows', 'cronium.servers'];
+const PLACEHOLDER_VIEWS = ['cronium.workflows'];
 
 export function activate(context: vscode.ExtensionContext): CroniumApi {
   const started = performance.now();
@@ -58,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   const terminals = new JobTerminals(daemon, jobs, logs, configuredTarget);
   const variables = new VariablesModel(daemon);
   const events = new EventsModel(daemon, jobs);
+  const servers = new ServersModel(daemon);
 
   daemon.onSession(async (client) => {
     const overrides = daemonSettingsOverrides();
@@ -83,6 +87,8 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
       });
     }),
     vscode.window.registerTreeDataProvider('cronium.variables', variables),
+    servers,
+    vscode.window.registerTreeDataProvider('cronium.servers', servers),
     ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
     createStatusBar(daemon, jobs, events),
     daemon.onDidChangeState((state) => {
@@ -110,10 +116,21 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
       'cronium.jobs.runCurrentScript': async () => (await run.runEditor(vscode.window.activeTextEditor)).id,
       'cronium.jobs.runInTerminal': async () => terminals.runEditor(vscode.window.activeTextEditor),
       'cronium.jobs.runCurrentScriptOn': async () => {
-        const target = await pickTarget();
+        await servers.refresh().catch(() => undefined);
+        const target = await pickTarget(servers.all.filter((s) => s.hostKey !== null).map((s) => s.name));
         if (!target) return undefined;
-        return (await run.runEditor(vscode.window.activeTextEditor, target)).id;
+        if (target.server !== undefined) return (await run.runEditorOnServers(vscode.window.activeTextEditor, [target.server])).id;
+        return (await run.runEditor(vscode.window.activeTextEditor, target.target)).id;
       },
+      'cronium.servers.add': async () => (await servers.add())?.name,
+      'cronium.servers.test': async (item) => servers.test(serverArg(item)),
+      'cronium.servers.trust': async (item) => servers.trust(serverArg(item)),
+      'cronium.servers.remove': async (item) => servers.remove(serverArg(item)),
+      'cronium.servers.refresh': async () => {
+        await daemon.require();
+        await servers.refresh();
+      },
+      'cronium.servers.runCurrentScript': async (item) => (await run.runEditorOnServers(vscode.window.activeTextEditor, [serverArg(item).id])).id,
       'cronium.jobs.showLog': async (item) => {
         const job = jobArg(item, jobs);
         await logs.follow(job, true);
@@ -205,7 +222,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   // Show an already running daemon at once, but start one only when the user first needs it.
   void daemon.probe();
   const activationMs = performance.now() - started;
-  return { activationMs, daemon, jobs, events };
+  return { activationMs, daemon, jobs, events, servers };
 }
 
 export function deactivate(): void {
@@ -274,17 +291,23 @@ async function editEvent(client: DaemonClient, event: EventDto): Promise<Omit<Up
   }
 }
 
-async function pickTarget(): Promise<Target | undefined> {
+async function pickTarget(serverNames: string[]): Promise<{ target?: Target; server?: string } | undefined> {
   const labels: Record<(typeof TARGETS)[number], string> = {
     auto: 'a container when Docker answers, else this machine',
     container: 'an isolated Docker container',
     local: 'a process on this machine',
   };
-  const pick = await vscode.window.showQuickPick(
-    TARGETS.map((t) => ({ label: t, description: labels[t], target: t })),
-    { title: 'Run Current Script on…' },
-  );
-  return pick?.target;
+  const items: (vscode.QuickPickItem & { target?: Target; server?: string })[] = [
+    ...TARGETS.map((t) => ({ label: t, description: labels[t], target: t })),
+    ...serverNames.map((name) => ({ label: `$(server) ${name}`, description: 'over SSH', server: name })),
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Run Current Script on…' });
+  return pick && { target: pick.target, server: pick.server };
+}
+
+function serverArg(item: unknown): ServerDto {
+  if (item instanceof ServerItem) return item.server;
+  throw new UserError('Pick a server in the Servers view.');
 }
 
 async function pickStatuses(current: ReadonlySet<JobStatus> | undefined): Promise<Set<JobStatus> | undefined> {
