@@ -129,6 +129,11 @@ export interface TrustServerParams {
    * with `HostKeyMismatch` when the server shows another. Without it, the key the server shows now.
    */
   fingerprint?: string;
+  /**
+   * Trust only a key this OpenSSH known_hosts file (an absolute path the daemon reads) holds for the
+   * server's host and port (`[host]:port` off port 22; hashed names too).
+   */
+  knownHostsFile?: string;
 }
 
 /** Result of {@link TrustServerRequest}. */

@@ -23,5 +23,5 @@ export function registerServerHandlers(session: ClientSession, servers: Servers)
     return { removed: true as const };
   });
   session.handle(TestServerRequest, serverRefSchema, ({ server }) => servers.test(server));
-  session.handle(TrustServerRequest, trustServerSchema, ({ server, fingerprint }) => servers.trust(server, fingerprint));
+  session.handle(TrustServerRequest, trustServerSchema, ({ server, fingerprint, knownHostsFile }) => servers.trust(server, fingerprint, knownHostsFile));
 }

@@ -35,4 +35,5 @@ export const serverRefSchema = z.strictObject({ server: serverRef });
 export const trustServerSchema = z.strictObject({
   server: serverRef,
   fingerprint: z.optional(z.string().check(z.regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'is not a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256: and 43 characters)'))),
+  knownHostsFile: z.optional(z.string().check(z.refine(isAbsolute, 'must be an absolute path'))),
 });

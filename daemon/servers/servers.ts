@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { CroniumError } from '../errors';
 import type { HostKey } from '../executors/ssh/hostKey';
 import type { SshPoolHealth, SshTestResult } from '../executors/ssh/sshExecutor';
@@ -16,6 +17,7 @@ import type {
 import type { Redactor } from '../logs/redactor';
 import type { SecretBox } from '../secrets/secretBox';
 import type { ServerRow, ServerStore, ServerWrite } from '../store/serverStore';
+import { knownHostsName, knownKeysFor } from './knownHosts';
 
 /** What the servers need of the SSH executor (loaded on first use: `load` loads it, `loaded` does not). */
 export interface SshAccess {
@@ -105,10 +107,36 @@ export class Servers {
     };
   }
 
-  /** Pins the key the server shows now; with `fingerprint`, only when it is that one. */
-  async trust(ref: string, fingerprint: string | undefined): Promise<TrustServerResult> {
+  /**
+   * Pins the key the server shows now; with `fingerprint`, only when it is that one; with
+   * `knownHostsFile`, only when that file (OpenSSH known_hosts) holds it for the server's host and port.
+   */
+  async trust(ref: string, fingerprint: string | undefined, knownHostsFile?: string): Promise<TrustServerResult> {
     const row = this.find(ref);
+    let known: string[] | undefined;
+    if (knownHostsFile !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(knownHostsFile, 'utf8');
+      } catch (e) {
+        throw invalid('knownHostsFile', `cannot read ${knownHostsFile} (${(e as Error).message})`);
+      }
+      known = knownKeysFor(text, row.host, row.port).map((key) => key.fingerprint);
+      if (known.length === 0) {
+        throw new CroniumError(ErrorCodes.HostKeyMismatch, 'host_key_mismatch', `${knownHostsFile} has no key for ${knownHostsName(row.host, row.port)}; nothing was trusted`, {
+          server: row.name,
+        });
+      }
+    }
     const seen = await (await this.deps.ssh.load()).scan(row.id);
+    if (known !== undefined && !known.includes(seen.fingerprint)) {
+      throw new CroniumError(
+        ErrorCodes.HostKeyMismatch,
+        'host_key_mismatch',
+        `${row.name} (${row.host}:${row.port}) shows ${seen.type} ${seen.fingerprint}, which ${knownHostsFile} does not hold for it (it has ${known.join(', ')}); nothing was trusted`,
+        { server: row.name, fingerprint: seen.fingerprint, keyType: seen.type },
+      );
+    }
     if (fingerprint !== undefined && seen.fingerprint !== fingerprint) {
       throw new CroniumError(
         ErrorCodes.HostKeyMismatch,

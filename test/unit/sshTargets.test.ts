@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { CircuitBreaker } from '../../daemon/executors/ssh/circuitBreaker';
 import { hostKeyOf, isFingerprint } from '../../daemon/executors/ssh/hostKey';
 import { bootstrapCommand, setupScript, shellQuote, signalCommand } from '../../daemon/executors/ssh/remoteScript';
+import { knownKeysFor } from '../../daemon/servers/knownHosts';
 
 describe('SSH host keys', () => {
   // `ssh-keygen -lf` of this key printed: 256 SHA256:tADesZmtsEVosiW6iCreBeEuiV1+UJgQyh+zFQCxjBU test (ED25519)
@@ -93,5 +94,32 @@ describe('SSH remote script', () => {
     assert.equal(bootstrapCommand('exe_abc123'), `sh -c 'umask 077 && d="\${TMPDIR:-/tmp}/cronium-exe_abc123" && mkdir -m 700 "$d" && cd "$d" && exec sh -s'`);
     assert.throws(() => bootstrapCommand("exe_a'; rm -rf ~"));
     assert.match(signalCommand('exe_abc123', 'TERM'), /kill -TERM -"\$p"/);
+  });
+});
+
+describe('known_hosts', () => {
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIOJMCRxppCAoJssqpDXOHxLk4o3+Uf2dVTPCAbnIRmw';
+  const fingerprint = 'SHA256:tADesZmtsEVosiW6iCreBeEuiV1+UJgQyh+zFQCxjBU';
+
+  it('finds a key by [host]:port off port 22, and by host on 22, in lists and patterns', () => {
+    const text = `# comment\n[127.0.0.1]:2222 ${key}\nbuild,build.example.com ${key}\n*.lan,!bad.lan ${key}\n`;
+    assert.deepEqual(knownKeysFor(text, '127.0.0.1', 2222), [{ type: 'ssh-ed25519', fingerprint }]);
+    assert.deepEqual(knownKeysFor(text, '127.0.0.1', 22), []);
+    assert.equal(knownKeysFor(text, 'build.example.com', 22).length, 1);
+    assert.equal(knownKeysFor(text, 'box.lan', 22).length, 1);
+    assert.equal(knownKeysFor(text, 'bad.lan', 22).length, 0, 'a negated pattern excludes the line');
+  });
+
+  it('matches names hashed by ssh-keygen -H, and never trusts @revoked lines', () => {
+    // `ssh-keygen -H` of "[127.0.0.1]:2222 KEY" and "other.example KEY".
+    const text = [
+      `|1|9mA3cfc/M8lAMnvIq6SXsCdzyQk=|8NO5X78zQJkZryW9RkhQlLp5Miw= ${key}`,
+      `|1|+Lc5lLdfuHMniT/mDyq7sbA3RLQ=|Dg8PcqDZUn7sRU+7yZL1rH1F57A= ${key}`,
+      `@revoked evil.example ${key}`,
+    ].join('\n');
+    assert.deepEqual(knownKeysFor(text, '127.0.0.1', 2222), [{ type: 'ssh-ed25519', fingerprint }]);
+    assert.equal(knownKeysFor(text, 'other.example', 22).length, 1);
+    assert.equal(knownKeysFor(text, 'evil.example', 22).length, 0);
+    assert.equal(knownKeysFor(text, '127.0.0.1', 2223).length, 0);
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   AddServerRequest,
@@ -134,10 +135,13 @@ export function registerServerCommands(program: Command, context: () => CliConte
     .description('pin the host key the server shows now (check its fingerprint first)')
     .argument('<server>')
     .option('--fingerprint <SHA256:…>', 'trust only this key, as `ssh-keygen -lf` prints it; refused when the server shows another')
+    .option('--from-known-hosts [file]', 'trust only a key this known_hosts file holds for the server (default ~/.ssh/known_hosts)')
     .option('--json', 'print one JSON document')
-    .action(async (ref: string, options: { fingerprint?: string; json?: boolean }) => {
+    .action(async (ref: string, options: { fingerprint?: string; fromKnownHosts?: string | boolean; json?: boolean }) => {
+      const knownHostsFile =
+        options.fromKnownHosts === undefined ? undefined : resolve(options.fromKnownHosts === true ? join(homedir(), '.ssh', 'known_hosts') : String(options.fromKnownHosts));
       const client = await context().client();
-      const result = await client.request(TrustServerRequest, { server: ref, fingerprint: options.fingerprint });
+      const result = await client.request(TrustServerRequest, { server: ref, fingerprint: options.fingerprint, ...(knownHostsFile === undefined ? {} : { knownHostsFile }) });
       if (options.json) return printJson(result);
       const key = result.server.hostKey;
       process.stdout.write(`trusted ${result.server.name}: ${key?.type} ${key?.fingerprint}\n`);

@@ -167,6 +167,24 @@ describe('SSH servers: trust, host keys, logins (CLI)', function () {
     assert.equal((await cronium(home, ['servers', 'remove', 'fromcfg'])).code, 0);
   });
 
+  it('trusts a key only when known_hosts holds it for [host]:port, hashed entries too', async () => {
+    const add = await cronium(home, ['servers', 'add', 'kh', '--host', '127.0.0.1', '--port', String(sshd.port), '--user', TEST_USER, '--key', sshd.clientKey]);
+    assert.equal(add.code, 0, add.stderr);
+    const other = sshd.addClientKey('not_the_host_key', '');
+    const file = join(home, 'known_hosts');
+    writeFileSync(file, `[127.0.0.1]:${sshd.port} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    const wrong = await cronium(home, ['servers', 'trust', 'kh', '--from-known-hosts', file]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /which .*known_hosts does not hold for it \(it has SHA256:\S+\); nothing was trusted/);
+    writeFileSync(file, `[127.0.0.1]:${sshd.port} ${readFileSync(`${sshd.hostKeyFile}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    assert.match(readFileSync(file, 'utf8'), /^\|1\|/, 'the entry is hashed');
+    const trust = await cronium(home, ['servers', 'trust', 'kh', '--from-known-hosts', file]);
+    assert.equal(trust.code, 0, trust.stderr);
+    assert.equal(trust.stdout, `trusted kh: ssh-ed25519 ${sshd.hostKeyFingerprint()}\n`);
+    assert.equal((await cronium(home, ['servers', 'remove', 'kh'])).code, 0);
+  });
+
   it('lists servers with their login, key, state and circuit', async () => {
     const list = await cronium(home, ['servers', 'list']);
     assert.equal(list.code, 0, list.stderr);
