@@ -122,15 +122,16 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
         if (target.server !== undefined) return (await run.runEditorOnServers(vscode.window.activeTextEditor, [target.server])).id;
         return (await run.runEditor(vscode.window.activeTextEditor, target.target)).id;
       },
-      'cronium.servers.add': async () => (await servers.add())?.name,
-      'cronium.servers.test': async (item) => servers.test(serverArg(item)),
-      'cronium.servers.trust': async (item) => servers.trust(serverArg(item)),
-      'cronium.servers.remove': async (item) => servers.remove(serverArg(item)),
+      // A preset (tests) is checked by the daemon's schema like any request.
+      'cronium.servers.add': async (preset) => (await servers.add(isServerPreset(preset) ? preset : undefined))?.name,
+      'cronium.servers.test': async (item) => servers.test(serverArg(item, servers)),
+      'cronium.servers.trust': async (item, fingerprint) => servers.trust(serverArg(item, servers), typeof fingerprint === 'string' ? fingerprint : undefined),
+      'cronium.servers.remove': async (item) => servers.remove(serverArg(item, servers)),
       'cronium.servers.refresh': async () => {
         await daemon.require();
         await servers.refresh();
       },
-      'cronium.servers.runCurrentScript': async (item) => (await run.runEditorOnServers(vscode.window.activeTextEditor, [serverArg(item).id])).id,
+      'cronium.servers.runCurrentScript': async (item) => (await run.runEditorOnServers(vscode.window.activeTextEditor, [serverArg(item, servers).id])).id,
       'cronium.jobs.showLog': async (item) => {
         const job = jobArg(item, jobs);
         await logs.follow(job, true);
@@ -305,9 +306,18 @@ async function pickTarget(serverNames: string[]): Promise<{ target?: Target; ser
   return pick && { target: pick.target, server: pick.server };
 }
 
-function serverArg(item: unknown): ServerDto {
+/** The server a command is about: a Servers view item, or its name or id (tests, keybindings). */
+function serverArg(item: unknown, servers: ServersModel): ServerDto {
   if (item instanceof ServerItem) return item.server;
+  const found = typeof item === 'string' ? servers.find(item) : undefined;
+  if (found !== undefined) return found;
   throw new UserError('Pick a server in the Servers view.');
+}
+
+function isServerPreset(value: unknown): value is NonNullable<Parameters<ServersModel['add']>[0]> {
+  if (typeof value !== 'object' || value === null) return false;
+  const { name, host } = value as { name?: unknown; host?: unknown };
+  return typeof name === 'string' && typeof host === 'string';
 }
 
 async function pickStatuses(current: ReadonlySet<JobStatus> | undefined): Promise<Set<JobStatus> | undefined> {

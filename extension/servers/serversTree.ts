@@ -6,6 +6,7 @@ import {
   RemoveServerRequest,
   TestServerRequest,
   TrustServerRequest,
+  type AddServerParams,
   type ServerDto,
   type ServerFields,
 } from '../../daemon/protocol/servers';
@@ -71,8 +72,19 @@ export class ServersModel implements vscode.TreeDataProvider<ServerItem>, vscode
     return this.servers.map((s) => new ServerItem(s));
   }
 
-  /** Walks through name, host, port, user and login; then offers to trust the key the server shows. */
-  async add(): Promise<ServerDto | undefined> {
+  /**
+   * Walks through name, host, port, user and login; then offers to trust the key the server shows.
+   * `preset` (tests, other extensions) gives the answers instead, and `trustFingerprint` the key to trust.
+   */
+  async add(preset?: AddServerParams & { trustFingerprint?: string }): Promise<ServerDto | undefined> {
+    if (preset !== undefined) {
+      const { trustFingerprint, ...params } = preset;
+      const client = await this.daemon.require();
+      let { server } = await client.request(AddServerRequest, params);
+      if (trustFingerprint !== undefined) ({ server } = await client.request(TrustServerRequest, { server: server.id, fingerprint: trustFingerprint }));
+      await this.refresh();
+      return server;
+    }
     const name = await vscode.window.showInputBox({
       title: 'Add Server (1/4)',
       prompt: 'Name, as jobs will name it',
@@ -114,8 +126,22 @@ export class ServersModel implements vscode.TreeDataProvider<ServerItem>, vscode
     return server;
   }
 
-  /** Shows the key the server presents and pins it once the user says it is the server's. */
-  async trust(server: ServerDto): Promise<boolean> {
+  /** The server of a view item, a name or an id (command arguments). */
+  find(ref: string): ServerDto | undefined {
+    return this.servers.find((s) => s.id === ref || s.name === ref);
+  }
+
+  /**
+   * Shows the key the server presents and pins it once the user says it is the server's; with
+   * `fingerprint` (tests), pins it without asking when the server shows that key.
+   */
+  async trust(server: ServerDto, fingerprint?: string): Promise<boolean> {
+    if (fingerprint !== undefined) {
+      const client = await this.daemon.require();
+      await client.request(TrustServerRequest, { server: server.id, fingerprint }, { timeoutMs: 'unbounded' });
+      await this.refresh();
+      return true;
+    }
     const client = await this.daemon.require();
     const test = await client.request(TestServerRequest, { server: server.id }, { timeoutMs: 'unbounded' });
     const key = test.hostKey;

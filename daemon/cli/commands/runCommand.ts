@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TERMINAL_STATUSES, type JobDto, type LogLineDto, type Runtime, type Target } from '../../protocol/dto';
+import { type JobDto, type LogLineDto, type Runtime, type Target } from '../../protocol/dto';
 import { CancelJobRequest, GetJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../protocol/jobs';
-import { ReadLogsRequest } from '../../protocol/logs';
 import { ListServersRequest } from '../../protocol/servers';
-import type { DaemonClient } from '../../client/daemonClient';
-import { printJson, type CliContext } from '../context';
+import { DaemonClient } from '../../client/daemonClient';
+import { CLI_CLIENT_NAME, printJson, type CliContext } from '../context';
 import { followJob, lineBytes } from '../followJob';
 import { jobExitCode, parseDuration, parseEnvPairs, UsageError } from '../format';
 
@@ -79,7 +78,7 @@ export function registerRunCommand(program: Command, context: () => CliContext):
         process.stderr.write(`cronium: ${job.id} waits queued: the daemon is recovering jobs that were running when it last stopped\n`);
       }
       if (job.executions.length > 1) {
-        const final = await followServers(client, job.id, options.json === true);
+        const final = await followServers(client, context().home, job, options.json === true);
         client.close();
         if (options.json) printJson(final);
         process.exitCode = serversExitCode(final);
@@ -221,29 +220,43 @@ function write(lines: LogLineDto[], client: { pause(): void; resume(): void }): 
 }
 
 /**
- * A job on several servers: waits for every execution to end, then prints each one's log, every line
- * prefixed with its server's name. Resolves with the final job.
+ * A job on several servers: every server's lines as they are printed, each prefixed with its server's
+ * name. A connection follows each execution (a connection follows one log of a job at a time). Resolves
+ * with the final job once every execution ended.
  */
-async function followServers(client: DaemonClient, id: string, quiet: boolean): Promise<JobDto> {
-  let job = await client.request(GetJobRequest, { id });
-  while (!TERMINAL_STATUSES.includes(job.status)) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    job = await client.request(GetJobRequest, { id });
-  }
-  if (quiet) return job;
+async function followServers(client: DaemonClient, home: string, job: JobDto, quiet: boolean): Promise<JobDto> {
   const { servers } = await client.request(ListServersRequest, {});
   const names = new Map(servers.map((s) => [s.id, s.name]));
-  for (const execution of job.executions) {
-    const prefix = `[${names.get(execution.serverId ?? '') ?? execution.serverId ?? execution.id}] `;
-    for (let after = 0, atEnd = false; !atEnd; ) {
-      const page = await client.request(ReadLogsRequest, { jobId: id, executionId: execution.id, afterSeq: after, limit: 1000 });
-      for (const line of page.lines) (line.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + lineBytes(line).toString());
-      after = page.nextSeq;
-      atEnd = page.atEnd;
+  const width = Math.max(...job.executions.map((e) => (names.get(e.serverId ?? '') ?? e.id).length));
+  await Promise.all(
+    job.executions.map(async (execution) => {
+      const name = names.get(execution.serverId ?? '') ?? execution.id;
+      const prefix = `[${name}]${' '.repeat(width - name.length)} `;
+      const own = await DaemonClient.connect(home, `${CLI_CLIENT_NAME} (${name})`);
+      try {
+        await followJob(
+          own,
+          job.id,
+          (lines) => {
+            if (quiet) return;
+            for (const line of lines) (line.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + lineBytes(line).toString());
+          },
+          0,
+          execution.id,
+        );
+      } finally {
+        own.close();
+      }
+    }),
+  );
+  const final = await client.request(GetJobRequest, { id: job.id });
+  if (!quiet) {
+    for (const execution of final.executions) {
+      const name = names.get(execution.serverId ?? '') ?? execution.id;
+      if (execution.status !== 'succeeded') process.stderr.write(`[${name}] ${execution.status}: ${execution.lastError ?? ''}\n`);
     }
-    if (execution.status !== 'succeeded') process.stderr.write(`${prefix}${execution.status}: ${execution.lastError ?? ''}\n`);
   }
-  return job;
+  return final;
 }
 
 /** 0 when every server succeeded, else the first failed execution's exit code (1 when it has none). */

@@ -15,12 +15,31 @@ export class PooledConnection {
   jobs = 0;
   closed = false;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Every server port this connection forwards to the runtime API (its own, and re-adopted jobs'). */
+  readonly tunnels = new Set<number>();
 
   constructor(
     readonly client: Client,
     /** The server's 127.0.0.1 port forwarded to the runtime API; null when the server refused forwarding. */
     readonly tunnelPort: number | null,
-  ) {}
+  ) {
+    if (tunnelPort !== null) this.tunnels.add(tunnelPort);
+  }
+
+  /**
+   * Forwards `port` of the server too: a re-adopted job still has the tunnel port of the connection
+   * that started it in its environment, free again since that connection died. False when the server
+   * refused (the port was taken meanwhile): the job's helpers then fail, the job still runs.
+   */
+  addTunnel(port: number): Promise<boolean> {
+    if (this.tunnels.has(port)) return Promise.resolve(true);
+    return new Promise((resolve) =>
+      this.client.forwardIn('127.0.0.1', port, (error) => {
+        if (!error) this.tunnels.add(port);
+        resolve(!error);
+      }),
+    );
+  }
 }
 
 /** A connection lent to one job; `release` gives it back. */
@@ -162,7 +181,7 @@ export class ServerPool {
     );
     const connection = new PooledConnection(client, tunnelPort);
     client.on('tcp connection', (info, accept, reject) => {
-      if (info.destPort !== tunnelPort) return reject();
+      if (!connection.tunnels.has(info.destPort)) return reject();
       const remote = accept();
       const local = netConnect(this.deps.runtimeApiPort(), '127.0.0.1');
       remote.on('error', () => local.destroy());

@@ -103,7 +103,7 @@ export class SshExecutor implements Executor {
     return Promise.all(
       lost.map(async (execution): Promise<RecoveredExecution> => {
         const gone = { executionId: execution.executionId, state: 'gone' as const };
-        const serverId = sshHandleOf(execution.handle);
+        const { serverId, tunnelPort } = sshHandleOf(execution.handle);
         const server = serverId === undefined ? undefined : this.config.server(serverId);
         if (serverId === undefined || server === undefined) return gone;
         let lease: Lease;
@@ -121,6 +121,10 @@ export class SshExecutor implements Executor {
         } catch {
           lease.release();
           return gone;
+        }
+        // Its helpers reach the runtime API again on the port they know.
+        if (tunnelPort !== undefined && !(await lease.connection.addTunnel(tunnelPort))) {
+          this.config.log(`execution ${execution.executionId}: ${server.name} refused to forward port ${tunnelPort} again; its helpers cannot reach the daemon`);
         }
         return { executionId: execution.executionId, state: 'adopted', execution: this.follow(execution, hooksFor(execution.executionId), lease, server) };
       }),
@@ -283,7 +287,14 @@ export class SshExecutor implements Executor {
         if (!sent.has('TERM')) signal('TERM');
         killTimer ??= setTimeout(() => signal('KILL'), graceMs);
       };
-      hooks.onStarted({ server: server.name, serverId: server.id, host: server.host, port: server.port, dir: remoteDir(spec.executionId) });
+      hooks.onStarted({
+        server: server.name,
+        serverId: server.id,
+        host: server.host,
+        port: server.port,
+        dir: remoteDir(spec.executionId),
+        tunnelPort: connection.tunnelPort,
+      });
       control.onRunning(stop);
       const pending = control.stopRequested();
       if (pending !== undefined) stop(pending);
@@ -308,11 +319,11 @@ export class SshExecutor implements Executor {
   }
 }
 
-/** The server of an SSH execution, from the handle it was given when it started. */
-function sshHandleOf(handle: unknown): string | undefined {
-  if (typeof handle !== 'object' || handle === null) return undefined;
-  const { serverId } = handle as { serverId?: unknown };
-  return typeof serverId === 'string' ? serverId : undefined;
+/** The server of an SSH execution and its tunnel port, from the handle it was given when it started. */
+function sshHandleOf(handle: unknown): { serverId?: string; tunnelPort?: number } {
+  if (typeof handle !== 'object' || handle === null) return {};
+  const { serverId, tunnelPort } = handle as { serverId?: unknown; tunnelPort?: unknown };
+  return { serverId: typeof serverId === 'string' ? serverId : undefined, tunnelPort: typeof tunnelPort === 'number' ? tunnelPort : undefined };
 }
 
 /** How the job ended, from the channel's exit: a code of 128 + N right after we sent signal N is that signal. */

@@ -3,6 +3,7 @@ import type { DaemonClient } from '../../../daemon/client/daemonClient';
 import type { JobDto, LogLineDto } from '../../../daemon/protocol/dto';
 import { RunJobRequest } from '../../../daemon/protocol/jobs';
 import { ReadLogsRequest } from '../../../daemon/protocol/logs';
+import { GetVariableRequest } from '../../../daemon/protocol/variables';
 import { DaemonProcess, getJob } from '../../helpers/daemonProcess';
 import { requireService } from '../../helpers/services';
 import { sshdProblem, TestSshd } from '../../helpers/sshd';
@@ -51,7 +52,7 @@ describe('SSH jobs after a daemon crash', function () {
   };
 
   it('re-adopts a running job after kill -9 of the daemon: it completes with every line, none twice', async () => {
-    const script = 'for i in $(seq 1 40); do echo "out $i"; echo "err $i" >&2; sleep 0.1; done\n';
+    const script = 'for i in $(seq 1 40); do echo "out $i"; echo "err $i" >&2; sleep 0.1; done\ncronium_set_variable readopted "after the restart" && echo "helper ok"\n';
     const { job } = await client.connection.sendRequest(RunJobRequest, { content: script, runtime: 'bash', servers: ['box'] });
     await waitFor('some lines', async () => (await getJob(client, job.id)).logLines >= 6, 15_000);
     await restart();
@@ -64,7 +65,9 @@ describe('SSH jobs after a daemon crash', function () {
     assert.equal(final.exitCode, 0);
     const lines = await allLines(client, job.id);
     const text = (stream: string) => lines.filter((l) => l.stream === stream).map((l) => l.text);
-    assert.deepEqual(text('stdout'), Array.from({ length: 40 }, (_, i) => `out ${i + 1}`));
+    assert.deepEqual(text('stdout'), [...Array.from({ length: 40 }, (_, i) => `out ${i + 1}`), 'helper ok']);
+    const variable = await client.connection.sendRequest(GetVariableRequest, { key: 'readopted' });
+    assert.equal(variable.value, 'after the restart', 'its helpers reach the new daemon through the same tunnel port');
     assert.deepEqual(text('stderr'), Array.from({ length: 40 }, (_, i) => `err ${i + 1}`));
     assert.deepEqual(lines.map((l) => l.seq), lines.map((_, i) => i + 1), 'one sequence without gaps');
     assert.deepEqual(remoteDirs(final.executions[0].id), [], 'the folder is removed');
