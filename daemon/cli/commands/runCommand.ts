@@ -127,7 +127,7 @@ function buildRequest(file: string, options: RunOptions) {
   if (options.server.length > 0 && options.target !== 'auto') {
     throw new UsageError(`--server runs the job over SSH: leave out --target ${options.target}`);
   }
-  if (options.server.length > 0 && options.interactive) throw new UsageError('--interactive does not work with --server yet');
+  if (options.server.length > 1 && options.interactive) throw new UsageError('--interactive runs on one server at a time');
   if (options.runtime !== undefined && !['bash', 'python', 'node'].includes(options.runtime)) {
     throw new UsageError(`Unknown --runtime "${options.runtime}"; use bash, python or node`);
   }

@@ -28,6 +28,17 @@ export function bootstrapCommand(executionId: string): string {
   return `sh -c 'umask 077 && d="${dir}" && mkdir -m 700 "$d" && cd "$d" && exec sh -s'`;
 }
 
+/** Interactive runs: the first channel only writes the setup script (the second runs it in a pty). */
+export function uploadCommand(executionId: string): string {
+  const dir = remoteDir(executionId);
+  return `sh -c 'umask 077 && d="${dir}" && mkdir -m 700 "$d" && cd "$d" && cat > setup.sh'`;
+}
+
+/** Interactive runs: the command of the pty channel, whose stdin, stdout and stderr are the terminal. */
+export function interactiveCommand(executionId: string): string {
+  return `sh -c 'cd "${remoteDir(executionId)}" && exec sh ./setup.sh'`;
+}
+
 /** A value as one sh word, exactly: single quotes keep everything verbatim (`$()`, newlines, `\`). */
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -56,8 +67,29 @@ function writeFile(file: string, content: string): string {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The setup script sent on the channel's stdin (see the module comment). */
-export function setupScript(job: RemoteJob): string {
+/**
+ * The setup script of an interactive run: the job runs in the foreground of the channel's terminal (so
+ * Ctrl-C, reads and resizes reach it), not in a group of its own, and its output is not kept in files
+ * (an interactive run is not re-adopted after a restart).
+ */
+export function interactiveSetupScript(job: RemoteJob): string {
+  const { files, command } = jobFiles(job);
+  return [
+    files,
+    'D=$PWD',
+    '(',
+    '  . "$D/env.sh"',
+    `  exec sh -c 'echo "$$" > "$1/pid"; shift; exec "$@"' sh "$D" ${command}`,
+    ')',
+    'code=$?',
+    'cd / && rm -rf "$D"',
+    'exit "$code"',
+    '',
+  ].join('\n');
+}
+
+/** The writes of the job's files (script, helper, environment) and the interpreter's command line. */
+function jobFiles(job: RemoteJob): { files: string; command: string } {
   const scriptFile = `script${scriptExtension(job.runtime, job.scriptName)}`;
   const launch = launchOf(job.runtime, job.interpreter, scriptFile, job.helper.name);
   const exports =
@@ -67,14 +99,20 @@ export function setupScript(job: RemoteJob): string {
         return `export ${name}=${shellQuote(value)}\n`;
       })
       .join('') + launch.exports.map((line) => `${line}\n`).join('');
-  const command = launch.argv.join(' ');
+  return {
+    files: [writeFile(scriptFile, job.script), writeFile(job.helper.name, job.helper.content), writeFile('env.sh', exports)].join('\n'),
+    command: launch.argv.join(' '),
+  };
+}
+
+/** The setup script sent on the channel's stdin (see the module comment). */
+export function setupScript(job: RemoteJob): string {
+  const { files, command } = jobFiles(job);
   // One compound command: sh reads all of it before running any, so the `read` at its end reads what the
   // daemon sends after it, never the script's own text.
   return [
     '{',
-    writeFile(scriptFile, job.script),
-    writeFile(job.helper.name, job.helper.content),
-    writeFile('env.sh', exports),
+    files,
     'D=$PWD',
     'echo "$$" > "$D/wrapper"',
     // Output goes through tee to the channel and to out/err: a restarted daemon reads on from the files.

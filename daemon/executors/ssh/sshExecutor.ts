@@ -14,7 +14,17 @@ import type {
 } from '../executor';
 import { scanHostKey } from './connect';
 import type { HostKey } from './hostKey';
-import { bootstrapCommand, existsCommand, followCommand, remoteDir, setupScript, signalCommand } from './remoteScript';
+import {
+  bootstrapCommand,
+  existsCommand,
+  followCommand,
+  interactiveCommand,
+  interactiveSetupScript,
+  remoteDir,
+  setupScript,
+  signalCommand,
+  uploadCommand,
+} from './remoteScript';
 import { ServerPool, type Lease } from './serverPool';
 import { describeServer, SshFailure, type SshServerConfig, type SshSettings } from './sshServer';
 
@@ -74,17 +84,37 @@ export class SshExecutor implements Executor {
   start(spec: ExecutionSpec, hooks: ExecutionHooks): Execution {
     let stopRequested: number | undefined;
     let stopNow: ((graceMs: number) => void) | undefined;
+    let terminal: ClientChannel | undefined;
+    let ended = false;
     const done = this.run(spec, hooks, {
       stopRequested: () => stopRequested,
-      onRunning: (stop) => (stopNow = stop),
-    });
-    return {
+      onRunning: (stop, channel) => {
+        stopNow = stop;
+        terminal = channel;
+      },
+    }).finally(() => (ended = true));
+    const execution: Execution = {
       done,
       stop: (graceMs) => {
         if (stopNow !== undefined) stopNow(graceMs);
         else stopRequested = Math.min(graceMs, stopRequested ?? graceMs);
       },
     };
+    if (spec.interactive !== undefined) {
+      // Ctrl-D ends input in a terminal: the server's pty reads it as end-of-file.
+      execution.writeStdin = (data, eof) => {
+        if (terminal === undefined || ended) return false;
+        if (data.length > 0) terminal.write(data);
+        if (eof) terminal.write('\x04');
+        return true;
+      };
+      execution.resize = (size) => {
+        if (terminal === undefined || ended) return false;
+        terminal.setWindow(size.rows, size.columns, 0, 0);
+        return true;
+      };
+    }
+    return execution;
   }
 
   /** The connections and circuit of a server (all closed and zero when no job used it since the start). */
@@ -241,11 +271,10 @@ export class SshExecutor implements Executor {
   private async run(
     spec: ExecutionSpec,
     hooks: ExecutionHooks,
-    control: { stopRequested: () => number | undefined; onRunning: (stop: (graceMs: number) => void) => void },
+    control: { stopRequested: () => number | undefined; onRunning: (stop: (graceMs: number) => void, terminal?: ClientChannel) => void },
   ): Promise<ExecutionResult> {
     const fail = (error: Error): ExecutionResult => ({ exitCode: null, signal: null, spawnError: error });
     if (spec.serverId === null || spec.serverId === undefined) return fail(new Error('An SSH execution needs a server'));
-    if (spec.interactive !== undefined) return fail(new Error('Interactive runs on SSH servers are not supported yet; run it without a terminal'));
     const server = this.config.server(spec.serverId);
     if (server === undefined) return fail(new SshFailure('ssh_unreachable', `The server ${spec.serverId} of this job was removed`));
     let lease: Lease;
@@ -260,7 +289,7 @@ export class SshExecutor implements Executor {
       const { connection } = lease;
       const env = { ...spec.env };
       if (connection.tunnelPort !== null) env.CRONIUM_RUNTIME_API = `http://127.0.0.1:${connection.tunnelPort}`;
-      const setup = setupScript({
+      const job = {
         executionId: spec.executionId,
         runtime: spec.runtime,
         script: spec.script,
@@ -268,10 +297,22 @@ export class SshExecutor implements Executor {
         env,
         helper: this.helper(spec.runtime),
         interpreter: REMOTE_INTERPRETERS[spec.runtime],
-      });
-      const channel = await new Promise<ClientChannel>((resolve, reject) =>
-        connection.client.exec(bootstrapCommand(spec.executionId), (error, stream) => (error ? reject(error) : resolve(stream))),
-      ).catch((e: Error) => new SshFailure('ssh_unreachable', `${describeServer(server)} did not open a channel for the job: ${e.message}`));
+      };
+      const pty = spec.interactive;
+      if (pty !== undefined) {
+        // Written first on a channel of its own: the terminal channel's stdin is the job's.
+        const uploaded = await execWithInput(lease, uploadCommand(spec.executionId), interactiveSetupScript(job)).catch((e: Error) => e);
+        if (uploaded !== 0) {
+          const why = uploaded instanceof Error ? uploaded.message : `exit ${uploaded}`;
+          return fail(new SshFailure('ssh_unreachable', `${describeServer(server)} did not take the job's files (${why})`));
+        }
+      }
+      const setup = pty === undefined ? setupScript(job) : '';
+      const channel = await new Promise<ClientChannel>((resolve, reject) => {
+        const done = (error: Error | undefined, stream: ClientChannel): void => (error ? reject(error) : resolve(stream));
+        if (pty === undefined) connection.client.exec(bootstrapCommand(spec.executionId), done);
+        else connection.client.exec(interactiveCommand(spec.executionId), { pty: { term: 'xterm-256color', cols: pty.columns, rows: pty.rows } }, done);
+      }).catch((e: Error) => new SshFailure('ssh_unreachable', `${describeServer(server)} did not open a channel for the job: ${e.message}`));
       if (channel instanceof SshFailure) return fail(channel);
 
       const sent = new Set<'TERM' | 'KILL'>();
@@ -285,7 +326,11 @@ export class SshExecutor implements Executor {
       const stop = (graceMs: number): void => {
         if (graceMs <= 0) return signal('KILL');
         if (!sent.has('TERM')) signal('TERM');
-        killTimer ??= setTimeout(() => signal('KILL'), graceMs);
+        killTimer ??= setTimeout(() => {
+          signal('KILL');
+          // A terminal's session: closing it hangs up whatever else the job started there.
+          if (pty !== undefined) channel.close();
+        }, graceMs);
       };
       hooks.onStarted({
         server: server.name,
@@ -295,7 +340,7 @@ export class SshExecutor implements Executor {
         dir: remoteDir(spec.executionId),
         tunnelPort: connection.tunnelPort,
       });
-      control.onRunning(stop);
+      control.onRunning(stop, pty === undefined ? undefined : channel);
       const pending = control.stopRequested();
       if (pending !== undefined) stop(pending);
 
@@ -306,10 +351,12 @@ export class SshExecutor implements Executor {
       });
       channel.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
       channel.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
-      // The end of its output is the job's end: every byte is here, so the folder may go (remoteScript.ts).
-      channel.once('end', () => channel.end('done\n'));
       channel.on('error', () => undefined); // a write after the server closed: its exit says how it ended
-      channel.write(setup);
+      if (pty === undefined) {
+        // The end of its output is the job's end: every byte is here, so the folder may go (remoteScript.ts).
+        channel.once('end', () => channel.end('done\n'));
+        channel.write(setup);
+      }
       const exit = await ended;
       clearTimeout(killTimer);
       return resultOf(exit, sent, server);
@@ -339,6 +386,21 @@ function resultOf(exit: { code: number | null; signal: string | null }, sent: Re
   if (sent.has('KILL') && exit.code === SIGNAL_EXIT.KILL) return { exitCode: null, signal: 'SIGKILL' };
   if (sent.has('TERM') && exit.code === SIGNAL_EXIT.TERM) return { exitCode: null, signal: 'SIGTERM' };
   return { exitCode: exit.code, signal: null };
+}
+
+/** Runs a command with `input` on its stdin, its output ignored; resolves with its exit code. */
+function execWithInput(lease: Lease, command: string, input: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    lease.connection.client.exec(command, (error, stream) => {
+      if (error) return reject(error);
+      let code: number | null = null;
+      stream.on('exit', (c: number | null) => (code = c));
+      stream.on('close', () => resolve(code));
+      stream.resume();
+      stream.stderr.resume();
+      stream.end(input);
+    });
+  });
 }
 
 /** Runs a short command on a leased connection, its output ignored; resolves with its exit code. */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { ResponseError } from 'vscode-jsonrpc';
 import { CreateEventRequest, RunEventRequest } from '../../../daemon/protocol/events';
-import { CancelJobRequest, RerunJobRequest, RunJobRequest } from '../../../daemon/protocol/jobs';
+import { followJob } from '../../../daemon/cli/followJob';
+import type { LogLineDto } from '../../../daemon/protocol/dto';
+import { CancelJobRequest, RerunJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../../daemon/protocol/jobs';
 import { GetServerRequest } from '../../../daemon/protocol/servers';
 import { getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon, type SuiteDaemon } from '../../helpers/daemonProcess';
 import { requireService } from '../../helpers/services';
@@ -120,6 +122,39 @@ describe('SSH jobs', function () {
     assert.equal(final.executions[0].serverId, event.servers?.[0]);
     const { job: again } = await suite.client.connection.sendRequest(RerunJobRequest, { id: job.id });
     assert.deepEqual(again.executions.map((e) => e.serverId), [event.servers?.[0]], 'a re-run goes to the same server');
+  });
+
+  it('runs interactively in a remote terminal: a prompt, typed input, its size and a resize', async () => {
+    const { job } = await suite.client.connection.sendRequest(RunJobRequest, {
+      content: 'trap \'echo "now $(stty size)"\' WINCH\n[ -t 0 ] && echo "tty $(stty size) $TERM"\nread -p "name? " n\necho "hi $n"\nwhile read -r -t 0.2 line || [ $? -gt 128 ]; do :; done\n',
+      runtime: 'bash',
+      servers: ['box'],
+      interactive: true,
+      terminalSize: { columns: 100, rows: 30 },
+    });
+    const lines: LogLineDto[] = [];
+    const finished = followJob(suite.client, job.id, (batch) => lines.push(...batch));
+    const output = () => lines.map((l) => l.text + (l.partial ? '' : '\n')).join('');
+    await waitFor('the prompt', () => output().includes('name? '), 15_000);
+    assert.match(output(), /tty 30 100 xterm-256color/);
+    await suite.client.connection.sendRequest(WriteStdinRequest, { id: job.id, data: 'Ada\n' });
+    await waitFor('the answer', () => /hi Ada/.test(output()));
+    await suite.client.connection.sendRequest(ResizeTerminalRequest, { id: job.id, columns: 120, rows: 40 });
+    await waitFor('the new size', () => output().includes('now 40 120'));
+    await suite.client.connection.sendRequest(WriteStdinRequest, { id: job.id, data: '', eof: true });
+    const final = await finished;
+    assert.equal(final.status, 'succeeded', final.lastError ?? '');
+    assert.deepEqual(remoteDirs(final.executions[0].id), []);
+  });
+
+  it('cancels an interactive job waiting for input: its remote process is gone', async () => {
+    const { job } = await suite.client.connection.sendRequest(RunJobRequest, { content: 'echo waiting\nread -r x\n', runtime: 'bash', servers: ['box'], interactive: true });
+    const marker = `cronium-${job.executions[0].id}/script.sh`;
+    await waitFor('the remote process', () => remoteProcesses(marker).length > 0, 15_000);
+    const cancelled = await suite.client.connection.sendRequest(CancelJobRequest, { id: job.id });
+    assert.equal(cancelled.status, 'cancelled');
+    await waitFor('the remote process to be gone', () => remoteProcesses(marker).length === 0, 10_000);
+    await waitFor('the folder to be removed', () => remoteDirs(job.executions[0].id).length === 0, 10_000);
   });
 
   it('refuses a job on a server that does not exist, naming it', async () => {
