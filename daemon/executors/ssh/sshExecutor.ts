@@ -14,10 +14,11 @@ import type {
 } from '../executor';
 import { scanHostKey } from './connect';
 import type { HostKey } from './hostKey';
+import { execQuiet, execWithInput, resultOf } from './channels';
+import { followLost } from './readopt';
 import {
   bootstrapCommand,
   existsCommand,
-  followCommand,
   interactiveCommand,
   interactiveSetupScript,
   remoteDir,
@@ -31,8 +32,6 @@ import { describeServer, SshFailure, type SshServerConfig, type SshSettings } fr
 /** Interpreters on the server, found on the login's PATH. */
 const REMOTE_INTERPRETERS: Record<Runtime, string> = { bash: 'bash', python: 'python3', node: 'node' };
 const HELPER_FILES: Record<Runtime, string> = { bash: 'cronium.sh', python: 'cronium.py', node: 'cronium.js' };
-/** sh reports a job killed by signal N as 128 + N. */
-const SIGNAL_EXIT = { TERM: 143, KILL: 137 } as const;
 
 export interface SshExecutorOptions {
   /** A server as stored now, with its secrets opened; undefined when there is no such server. */
@@ -156,48 +155,9 @@ export class SshExecutor implements Executor {
         if (tunnelPort !== undefined && !(await lease.connection.addTunnel(tunnelPort))) {
           this.config.log(`execution ${execution.executionId}: ${server.name} refused to forward port ${tunnelPort} again; its helpers cannot reach the daemon`);
         }
-        return { executionId: execution.executionId, state: 'adopted', execution: this.follow(execution, hooksFor(execution.executionId), lease, server) };
+        return { executionId: execution.executionId, state: 'adopted', execution: followLost(execution, hooksFor(execution.executionId), lease, server) };
       }),
     );
-  }
-
-  /** Follows a re-adopted execution's files to its end (see {@link recover}). */
-  private follow(lost: LostExecution, hooks: ExecutionHooks, lease: Lease, server: SshServerConfig): Execution {
-    const sent = new Set<'TERM' | 'KILL'>();
-    let killTimer: NodeJS.Timeout | undefined;
-    const signal = (name: 'TERM' | 'KILL'): void => {
-      sent.add(name);
-      void execQuiet(lease, signalCommand(lost.executionId, name)).catch(() => undefined);
-    };
-    const done = new Promise<ExecutionResult>((resolve) => {
-      lease.connection.client.exec(followCommand(lost.executionId, lost.storedBytes.stdout, lost.storedBytes.stderr), (error, channel) => {
-        if (error) {
-          lease.release();
-          resolve({ exitCode: null, signal: null, spawnError: new SshFailure('ssh_unreachable', `Cannot follow the job on ${describeServer(server)} again: ${error.message}`) });
-          return;
-        }
-        let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
-        channel.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
-        channel.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
-        channel.on('exit', (code: number | null, signalName?: string) => (exit = { code, signal: signalName ?? null }));
-        channel.on('close', () => {
-          clearTimeout(killTimer);
-          lease.release();
-          if (exit.code === 201 || exit.code === 200) {
-            resolve({ exitCode: null, signal: null, spawnError: new SshFailure('ssh_unreachable', `The job's end on ${describeServer(server)} was never written (the server restarted?)`) });
-          } else resolve(resultOf(exit, sent, server));
-        });
-        channel.end();
-      });
-    });
-    return {
-      done,
-      stop: (graceMs) => {
-        if (graceMs <= 0) return signal('KILL');
-        if (!sent.has('TERM')) signal('TERM');
-        killTimer ??= setTimeout(() => signal('KILL'), graceMs);
-      },
-    };
   }
 
   /** Connects through the server's pool (as a job would), logs in and runs `true`. */
@@ -373,47 +333,3 @@ function sshHandleOf(handle: unknown): { serverId?: string; tunnelPort?: number 
   return { serverId: typeof serverId === 'string' ? serverId : undefined, tunnelPort: typeof tunnelPort === 'number' ? tunnelPort : undefined };
 }
 
-/** How the job ended, from the channel's exit: a code of 128 + N right after we sent signal N is that signal. */
-function resultOf(exit: { code: number | null; signal: string | null }, sent: ReadonlySet<'TERM' | 'KILL'>, server: SshServerConfig): ExecutionResult {
-  if (exit.signal !== null) return { exitCode: null, signal: `SIG${exit.signal}` as NodeJS.Signals };
-  if (exit.code === null) {
-    return {
-      exitCode: null,
-      signal: null,
-      spawnError: new SshFailure('ssh_unreachable', `The connection to ${describeServer(server)} was lost while the job ran; it may still run there`),
-    };
-  }
-  if (sent.has('KILL') && exit.code === SIGNAL_EXIT.KILL) return { exitCode: null, signal: 'SIGKILL' };
-  if (sent.has('TERM') && exit.code === SIGNAL_EXIT.TERM) return { exitCode: null, signal: 'SIGTERM' };
-  return { exitCode: exit.code, signal: null };
-}
-
-/** Runs a command with `input` on its stdin, its output ignored; resolves with its exit code. */
-function execWithInput(lease: Lease, command: string, input: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    lease.connection.client.exec(command, (error, stream) => {
-      if (error) return reject(error);
-      let code: number | null = null;
-      stream.on('exit', (c: number | null) => (code = c));
-      stream.on('close', () => resolve(code));
-      stream.resume();
-      stream.stderr.resume();
-      stream.end(input);
-    });
-  });
-}
-
-/** Runs a short command on a leased connection, its output ignored; resolves with its exit code. */
-function execQuiet(lease: Lease, command: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    lease.connection.client.exec(command, (error, stream) => {
-      if (error) return reject(error);
-      let code: number | null = null;
-      stream.on('exit', (c: number | null) => (code = c));
-      stream.on('close', () => resolve(code));
-      stream.resume();
-      stream.stderr.resume();
-      stream.end();
-    });
-  });
-}
