@@ -91,7 +91,7 @@ describe('SSH remote script', () => {
   });
 
   it('names the job folder from the execution id only, inside one sh -c word', () => {
-    assert.equal(bootstrapCommand('exe_abc123'), `sh -c 'umask 077 && d="\${TMPDIR:-/tmp}/cronium-exe_abc123" && mkdir -m 700 "$d" && cd "$d" && exec sh -s'`);
+    assert.equal(bootstrapCommand('exe_abc123'), `sh -c 'umask 077 && d="\${TMPDIR:-/tmp}/cronium-exe_abc123" && mkdir -m 700 "$d" && cd "$d" && . /dev/stdin'`);
     assert.throws(() => bootstrapCommand("exe_a'; rm -rf ~"));
     assert.match(signalCommand('exe_abc123', 'TERM'), /kill -TERM -"\$p"/);
   });

@@ -4,11 +4,11 @@ import { scriptExtension } from '../runtimes';
 /**
  * What runs on the server, in POSIX sh only (nothing to install there but the interpreter; `tail --pid`
  * of GNU coreutils makes re-adoption stream live). One exec channel does it all: its command makes the
- * job's private folder and runs `sh -s`, which reads the setup script from the channel's stdin: it
+ * job's private folder and sources the setup script from the channel's stdin (`. /dev/stdin`): it
  * writes the job's files (script, helper, environment), starts the interpreter in a process group of its
  * own with stdin closed and its output teed to the channel and to `out`/`err`, writes its pid, waits,
- * writes the exit code, closes the output and, once the daemon says it has all of it, removes the folder.
- * A daemon that died meanwhile never says so: the next one follows the files from where its log stopped
+ * and writes the exit code. The daemon removes the folder once it has the job's end ({@link removeCommand});
+ * a daemon that died first leaves it, and the next one follows the files from where its log stopped
  * ({@link followCommand}) and removes the folder itself.
  */
 
@@ -25,7 +25,8 @@ export function remoteDir(executionId: string): string {
  */
 export function bootstrapCommand(executionId: string): string {
   const dir = remoteDir(executionId);
-  return `sh -c 'umask 077 && d="${dir}" && mkdir -m 700 "$d" && cd "$d" && exec sh -s'`;
+  // `. /dev/stdin` runs the setup in this very sh: no second shell to start.
+  return `sh -c 'umask 077 && d="${dir}" && mkdir -m 700 "$d" && cd "$d" && . /dev/stdin'`;
 }
 
 /** Interactive runs: the first channel only writes the setup script (the second runs it in a pty). */
@@ -108,8 +109,7 @@ function jobFiles(job: RemoteJob): { files: string; command: string } {
 /** The setup script sent on the channel's stdin (see the module comment). */
 export function setupScript(job: RemoteJob): string {
   const { files, command } = jobFiles(job);
-  // One compound command: sh reads all of it before running any, so the `read` at its end reads what the
-  // daemon sends after it, never the script's own text.
+  // One compound command: sh reads all of it before running any of it.
   return [
     '{',
     files,
@@ -136,11 +136,9 @@ export function setupScript(job: RemoteJob): string {
     // What the job left running in its group would hold its output open: ended, TERM then KILL.
     'if kill -TERM -"$pid" 2>/dev/null; then sleep 1; kill -KILL -"$pid" 2>/dev/null; fi',
     'wait "$to" "$te"',
+    // The folder stays: the daemon removes it once it has recorded the end (removeCommand), and a
+    // daemon that died before that reads the rest from it first.
     'echo "$code" > "$D/exit"',
-    // End of output: the daemon answers once it has every byte, and the folder goes. No answer (the
-    // daemon is gone): the folder stays for the next daemon to read the rest from and remove.
-    'exec >&- 2>&-',
-    'if read -r ack; then cd / && rm -rf "$D"; fi',
     'exit "$code"',
     '}',
     '',
@@ -197,6 +195,11 @@ export function followCommand(executionId: string, stdoutFrom: number, stderrFro
     `else while [ -n "$w" ] && kill -0 "$w" 2>/dev/null; do sleep 0.2; done; tail -c +${o} "$d/out"; tail -c +${e} "$d/err" >&2; fi; ` +
     `c=201; [ -s "$d/exit" ] && c=$(cat "$d/exit"); cd / && rm -rf "$d"; exit "$c"'`
   );
+}
+
+/** Removes the execution's folder (after the daemon recorded how the job ended). */
+export function removeCommand(executionId: string): string {
+  return `sh -c 'rm -rf "${remoteDir(executionId)}"'`;
 }
 
 /** Exit 0 when the execution's folder is still on the server (something to re-adopt), 1 when it is gone. */

@@ -22,6 +22,7 @@ import {
   interactiveCommand,
   interactiveSetupScript,
   remoteDir,
+  removeCommand,
   setupScript,
   signalCommand,
   uploadCommand,
@@ -312,13 +313,11 @@ export class SshExecutor implements Executor {
       channel.on('data', (chunk: Buffer) => hooks.onOutput('stdout', chunk));
       channel.stderr.on('data', (chunk: Buffer) => hooks.onOutput('stderr', chunk));
       channel.on('error', () => undefined); // a write after the server closed: its exit says how it ended
-      if (pty === undefined) {
-        // The end of its output is the job's end: every byte is here, so the folder may go (remoteScript.ts).
-        channel.once('end', () => channel.end('done\n'));
-        channel.write(setup);
-      }
+      if (pty === undefined) channel.end(setup);
       const exit = await ended;
       clearTimeout(killTimer);
+      // Off the job's path: the outcome is recorded at once, the folder goes right after.
+      if (pty === undefined) void execQuiet(lease, removeCommand(spec.executionId)).catch(() => undefined);
       return resultOf(exit, sent, server);
     } finally {
       lease.release();
