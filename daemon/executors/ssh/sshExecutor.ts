@@ -33,6 +33,8 @@ import { describeServer, SshFailure, type SshServerConfig, type SshSettings } fr
 /** Interpreters on the server, found on the login's PATH. */
 const REMOTE_INTERPRETERS: Record<Runtime, string> = { bash: 'bash', python: 'python3', node: 'node' };
 const HELPER_FILES: Record<Runtime, string> = { bash: 'cronium.sh', python: 'cronium.py', node: 'cronium.js' };
+/** How long a stopping daemon waits for the last job folders to be removed. */
+const CLOSE_WAIT_MS = 3000;
 
 export interface SshExecutorOptions {
   /** A server as stored now, with its secrets opened; undefined when there is no such server. */
@@ -73,6 +75,7 @@ export class SshExecutor implements Executor {
   readonly kind = 'ssh';
   private readonly pools = new Map<string, ServerPool>();
   private readonly helpers = new Map<Runtime, string>();
+  private readonly removals = new Set<Promise<unknown>>();
 
   constructor(private readonly config: SshExecutorOptions) {}
 
@@ -200,8 +203,16 @@ export class SshExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    // The folders of the jobs that just ended go first (bounded: a server that hangs holds nobody up).
+    await Promise.race([Promise.allSettled([...this.removals]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
     for (const pool of this.pools.values()) pool.close();
     this.pools.clear();
+  }
+
+  /** Keeps a removal under way, so that close() waits for it. */
+  private track(removal: Promise<unknown>): void {
+    const settled = removal.catch(() => undefined).finally(() => this.removals.delete(settled));
+    this.removals.add(settled);
   }
 
   private poolOf(serverId: string): ServerPool {
@@ -317,7 +328,7 @@ export class SshExecutor implements Executor {
       const exit = await ended;
       clearTimeout(killTimer);
       // Off the job's path: the outcome is recorded at once, the folder goes right after.
-      if (pty === undefined) void execQuiet(lease, removeCommand(spec.executionId)).catch(() => undefined);
+      if (pty === undefined) this.track(execQuiet(lease, removeCommand(spec.executionId)));
       return resultOf(exit, sent, server);
     } finally {
       lease.release();

@@ -73,6 +73,21 @@ describe('SSH jobs after a daemon crash', function () {
     assert.deepEqual(remoteDirs(final.executions[0].id), [], 'the folder is removed');
   });
 
+  it('stops the remote job when the daemon is stopped: nothing left on the server, the job recorded cancelled', async () => {
+    const { job } = await client.connection.sendRequest(RunJobRequest, { content: 'echo started\nsleep 300\n', runtime: 'bash', servers: ['box'] });
+    const marker = `cronium-${job.executions[0].id}/script.sh`;
+    await waitFor('the remote process', () => remoteProcesses(marker).length > 0, 15_000);
+    client.close();
+    await daemon.stop();
+    assert.deepEqual(remoteProcesses(marker), [], 'the remote job is gone once the daemon has stopped');
+    assert.deepEqual(remoteDirs(job.executions[0].id), [], 'and its folder');
+    daemon = await DaemonProcess.start(home);
+    client = await daemon.connect();
+    const final = await getJob(client, job.id);
+    assert.equal(final.status, 'cancelled');
+    assert.equal(final.error?.kind, 'daemon_shutdown');
+  });
+
   it('finalizes a job that ended while the daemon was down, with its exit code and every line', async () => {
     const { job } = await client.connection.sendRequest(RunJobRequest, {
       content: 'echo before\nsleep 1\nfor i in 1 2 3; do echo "after $i"; done\nexit 7\n',
