@@ -21,7 +21,7 @@ import { knownHostsName, knownKeysFor } from './knownHosts';
 
 /** What the servers need of the SSH executor (loaded on first use: `load` loads it, `loaded` does not). */
 export interface SshAccess {
-  loaded(): { health(serverId: string): SshPoolHealth; forget(serverId: string): void } | undefined;
+  loaded(): { health(serverId: string): SshPoolHealth; forget(serverId: string, removed?: boolean): void } | undefined;
   load(): Promise<{ test(serverId: string): Promise<SshTestResult>; scan(serverId: string): Promise<HostKey> }>;
 }
 
@@ -75,7 +75,7 @@ export class Servers {
     if (through.length > 0) throw invalid('server', `${row.name} is the jump server of ${through.join(', ')}: change those first (--jump '')`);
     this.deps.store.delete(row.id);
     this.refreshRedactor();
-    this.deps.ssh.loaded()?.forget(row.id);
+    this.deps.ssh.loaded()?.forget(row.id, true);
     this.deps.changed?.(row.id);
   }
 

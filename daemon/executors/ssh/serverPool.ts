@@ -14,6 +14,8 @@ const FIRST_BACKOFF_MS = 250;
 export class PooledConnection {
   jobs = 0;
   closed = false;
+  /** Takes no new job, and closes once its jobs ended (the server's address, login or key changed). */
+  draining = false;
   idleTimer: NodeJS.Timeout | undefined;
   /** Every server port this connection forwards to the runtime API (its own, and re-adopted jobs'). */
   readonly tunnels = new Set<number>();
@@ -87,7 +89,7 @@ export class ServerPool {
   async lease(): Promise<Lease> {
     for (;;) {
       if (this.closing) throw new SshFailure('ssh_unreachable', 'The daemon is shutting down');
-      const open = [...this.connections].filter((c) => !c.closed);
+      const open = [...this.connections].filter((c) => !c.closed && !c.draining);
       const idle = open.find((c) => c.jobs === 0);
       if (idle !== undefined) return this.lend(idle);
       if (open.length + this.connecting < this.deps.settings().poolSize) return this.lend(await this.open());
@@ -105,9 +107,20 @@ export class ServerPool {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  /** Closes idle connections (the settings changed, or the server's address or key did). */
+  /** Closes idle connections (the settings changed). */
   dropIdle(): void {
     for (const connection of this.connections) if (connection.jobs === 0) this.retire(connection);
+  }
+
+  /**
+   * The server changed (address, login, trusted key): new jobs connect anew, and each connection closes
+   * once the jobs running on it ended (they are not cut off).
+   */
+  drain(): void {
+    for (const connection of this.connections) {
+      connection.draining = true;
+      if (connection.jobs === 0) this.retire(connection);
+    }
   }
 
   private lend(connection: PooledConnection): Lease {
@@ -120,7 +133,8 @@ export class ServerPool {
         if (released) return;
         released = true;
         connection.jobs--;
-        if (connection.jobs === 0 && !connection.closed) {
+        if (connection.jobs === 0 && connection.draining) this.retire(connection);
+        else if (connection.jobs === 0 && !connection.closed) {
           connection.idleTimer = setTimeout(() => this.retire(connection), this.deps.settings().idleMs);
           connection.idleTimer.unref();
         }

@@ -192,10 +192,17 @@ export class SshExecutor implements Executor {
     return scanHostKey(server, this.config.settings().connectTimeoutMs);
   }
 
-  /** The server changed (address, key, credentials) or was removed: its connections go, jobs on them end. */
-  forget(serverId: string): void {
-    this.pools.get(serverId)?.close();
-    this.pools.delete(serverId);
+  /**
+   * The server changed (address, key, credentials): the next job connects anew, and running jobs keep
+   * their connections until they end. Removed (`removed`): its connections go now, and jobs on them end.
+   */
+  forget(serverId: string, removed = false): void {
+    const pool = this.pools.get(serverId);
+    if (pool === undefined) return;
+    if (removed) {
+      pool.close();
+      this.pools.delete(serverId);
+    } else pool.drain();
   }
 
   settingsChanged(): void {

@@ -5,7 +5,7 @@ import { CreateEventRequest, RunEventRequest } from '../../../daemon/protocol/ev
 import { followJob } from '../../../daemon/cli/followJob';
 import type { LogLineDto } from '../../../daemon/protocol/dto';
 import { CancelJobRequest, RerunJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../../daemon/protocol/jobs';
-import { GetServerRequest } from '../../../daemon/protocol/servers';
+import { GetServerRequest, UpdateServerRequest } from '../../../daemon/protocol/servers';
 import { getJob, runToEnd, startSuiteDaemon, stopSuiteDaemon, type SuiteDaemon } from '../../helpers/daemonProcess';
 import { requireService } from '../../helpers/services';
 import { sshdProblem, TEST_USER, TestSshd } from '../../helpers/sshd';
@@ -156,6 +156,21 @@ describe('SSH jobs', function () {
     assert.equal(cancelled.status, 'cancelled');
     await waitFor('the remote process to be gone', () => remoteProcesses(marker).length === 0, 10_000);
     await waitFor('the folder to be removed', () => remoteDirs(job.executions[0].id).length === 0, 10_000);
+  });
+
+  it('lets a running job finish when its server is changed, and connects anew for the next one', async () => {
+    const { job } = await suite.client.connection.sendRequest(RunJobRequest, { content: 'echo begun\nsleep 1\necho finished\n', runtime: 'bash', servers: ['box'] });
+    await waitFor('the job to start', async () => (await getJob(suite.client, job.id)).logLines >= 1, 15_000);
+    const logins = sshd.logins;
+    await suite.client.connection.sendRequest(UpdateServerRequest, { server: 'box', privateKey: sshd.clientKeyText() });
+    const final = await waitFor('the job to end', async () => {
+      const current = await getJob(suite.client, job.id);
+      return current.finishedAt !== null ? current : undefined;
+    });
+    assert.equal(final.status, 'succeeded', final.lastError ?? '');
+    const next = await runToEnd(suite.client, { content: 'true', runtime: 'bash', servers: ['box'], target: 'ssh' });
+    assert.equal(next.job.status, 'succeeded');
+    assert.ok(sshd.logins > logins, 'the next job logged in with the new credentials');
   });
 
   it('refuses a job on a server that does not exist, naming it', async () => {
