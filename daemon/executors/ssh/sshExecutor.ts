@@ -262,6 +262,7 @@ export class SshExecutor implements Executor {
     } catch (e) {
       return fail(e as Error);
     }
+    let handedOff = false;
     try {
       // Stopped while it connected: it never starts (the stop's reason is its outcome).
       if (control.stopRequested() !== undefined) return { exitCode: null, signal: null };
@@ -334,11 +335,30 @@ export class SshExecutor implements Executor {
       if (pty === undefined) channel.end(setup);
       const exit = await ended;
       clearTimeout(killTimer);
-      // Off the job's path: the outcome is recorded at once, the folder goes right after.
-      if (pty === undefined) this.track(execQuiet(lease, removeCommand(spec.executionId)));
+      // Off the job's path: the outcome is recorded at once, the folder goes right after. The connection
+      // stays lent until then, so an idle close cannot come in between.
+      if (pty === undefined) {
+        handedOff = true;
+        this.track(this.removeFolder(lease, spec.executionId, server).finally(() => lease.release()));
+      }
       return resultOf(exit, sent, server);
     } finally {
-      lease.release();
+      if (!handedOff) lease.release();
+    }
+  }
+
+  /** Removes an ended job's folder; tried twice (a channel the server refused under load). */
+  private async removeFolder(lease: Lease, executionId: string, server: SshServerConfig): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if ((await execQuiet(lease, removeCommand(executionId))) === 0) return;
+      } catch (e) {
+        if (attempt >= 2) {
+          this.config.log(`execution ${executionId}: could not remove its folder on ${server.name}: ${(e as Error).message}`);
+          return;
+        }
+      }
+      if (attempt >= 2) return;
     }
   }
 }
