@@ -29,12 +29,15 @@ const NOT_IN_CLI = new RegExp(
 );
 
 const started = Date.now();
-const [, cli, , , , , builder] = await Promise.all([
+const results = await Promise.all([
   build({ ...common, entryPoints: { daemon: 'daemon/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { cli: 'daemon/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, metafile: true }),
   build({ ...common, entryPoints: { demo: 'daemon/cli/demo.ts' }, outdir: 'dist' }),
   // The Docker client is a bundle of its own, loaded by the daemon on the first container job.
   build({ ...common, entryPoints: { containerExecutor: 'daemon/executors/container/containerExecutor.ts' }, outdir: 'dist' }),
+  // ssh2 likewise, loaded on the first SSH job (daemon.ts loadSshBundle); the real package, not the stub.
+  // Its optional native parts (cpu-features, sshcrypto.node) are not built: ssh2 falls back to Node's crypto.
+  build({ ...common, alias: {}, external: [...common.external, 'cpu-features'], entryPoints: { sshExecutor: 'daemon/executors/ssh/sshExecutor.ts' }, outdir: 'dist' }),
   // nodemailer likewise, loaded on the first email (events/notifiers.ts).
   build({ ...common, entryPoints: { mailer: 'daemon/events/mailerBundle.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', minify: true }),
@@ -56,6 +59,10 @@ const [, cli, , , , , builder] = await Promise.all([
     legalComments: 'none',
   }),
 ]);
+// By their entry point, not their place in the list: bundles come and go.
+const built = (entry) => results.find((r) => r.metafile && Object.values(r.metafile.outputs).some((o) => o.entryPoint === entry));
+const cli = built('daemon/cli/main.ts');
+const builder = built('webviews/builder/main.tsx');
 chmodSync('dist/cli.js', 0o755);
 const leaked = new Set(
   Object.keys(cli.metafile.inputs)

@@ -7,7 +7,7 @@ import { importBoundaries } from './lint/importBoundaries.mjs';
 // DESIGN.md §2: inside the daemon the flow is one way, rpc → scheduler | workflows | runtimeApi → queue →
 // executors | store. Folders are repository-relative; a file's layers all apply to it. `typesFrom` lets
 // `import type` reach a contract file a layer is handed at run time, never its code.
-const DAEMON_INTERNALS = ['daemon/rpc', 'daemon/scheduler', 'daemon/events', 'daemon/workflows', 'daemon/runtimeApi', 'daemon/queue'];
+const DAEMON_INTERNALS = ['daemon/rpc', 'daemon/scheduler', 'daemon/events', 'daemon/workflows', 'daemon/runtimeApi', 'daemon/queue', 'daemon/servers'];
 const LAYERS = [
   {
     from: ['daemon'],
@@ -73,6 +73,13 @@ const LAYERS = [
     from: ['daemon/events', 'daemon/scheduler'],
     mayNotImport: { folders: ['daemon/workflows'] },
     because: 'workflows build on events and the schedule math, not the other way round',
+  },
+  {
+    from: ['daemon/servers'],
+    mayNotImport: { folders: ['daemon/rpc', 'daemon/queue', 'daemon/scheduler', 'daemon/events', 'daemon/workflows', 'daemon/runtimeApi', 'daemon/executors'] },
+    // The SSH executor is loaded on first use (its own bundle): servers are handed it, and know its types only.
+    typesFrom: ['daemon/executors/ssh'],
+    because: 'servers are below rpc and beside the queue; they reach the SSH executor through what they are handed',
   },
   {
     from: ['daemon/cli'],

@@ -14,6 +14,7 @@ import type { BenchOptions, BenchReport, BenchRow } from './result';
 import { benchScheduler } from './scheduler';
 import { round } from './stats';
 import { formatTable } from './table';
+import { benchSsh } from './ssh';
 import { benchThroughput } from './throughput';
 import { benchWorkflows } from './workflows';
 
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<BenchReport>
   container: benchContainer,
   builder: benchBuilder,
   workflows: benchWorkflows,
+  ssh: benchSsh,
 };
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${Object.keys(BENCHMARKS).join('|')}[,…]]

@@ -42,6 +42,10 @@ import { ActionStore } from './store/actionStore';
 import { Scheduler } from './scheduler/scheduler';
 import { VariableStore } from './store/variableStore';
 import { ensureToken } from './token';
+import { Servers } from './servers/servers';
+import { ServerStore } from './store/serverStore';
+import type { SshExecutor } from './executors/ssh/sshExecutor';
+import { userInfo } from 'node:os';
 import { Variables } from './variables';
 import { WorkflowStore } from './store/workflowStore';
 import { WorkflowParts } from './workflows/workflowParts';
@@ -172,6 +176,40 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     ),
   );
 
+  // The SSH executor (ssh2) is a bundle of its own too, loaded on the first SSH job, test or trust.
+  let sshExecutor: SshExecutor | undefined;
+  let sshLoading: Promise<SshExecutor> | undefined;
+  const loadSsh = (): Promise<SshExecutor> =>
+    (sshLoading ??= Promise.resolve().then(() => {
+      const { SshExecutor: Ssh } = loadSshBundle();
+      sshExecutor = new Ssh({
+        server: (id) => servers.config(id),
+        settings: () => {
+          const s = settings.get();
+          return {
+            poolSize: s.sshPoolSize,
+            connectTimeoutMs: s.sshConnectTimeoutMs,
+            keepaliveMs: s.sshKeepaliveMs,
+            idleMs: s.sshIdleMs,
+            circuitResetMs: s.sshCircuitResetMs,
+          };
+        },
+        helpersDir: HELPERS_DIR,
+        runtimeApiPort: () => Number(new URL(localApi.url).port),
+        onCheck: (id, check) => servers.recordCheck(id, check),
+        log: (m) => logger.warn(m),
+      });
+      return sshExecutor;
+    }));
+  registry.register(new LazyExecutor('ssh', loadSsh));
+  const servers = new Servers({
+    store: new ServerStore(db, join),
+    secrets,
+    ssh: { loaded: () => sshExecutor, load: loadSsh },
+    defaultUser: userInfo().username,
+    redactor,
+  });
+
   // The hub asks the queue where a job's log stands; the queue hands lines to the hub.
   const bus = new LifecycleBus((event: LifecycleEvent, e: unknown) =>
     logger.error(`a listener of ${event} failed: ${coerceError(e).stack ?? String(e)}`),
@@ -207,6 +245,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
       scheduler.changed(id);
       server.broadcastEvent(id);
     },
+    resolveServers: (refs) => servers.resolve(refs),
   });
   const scheduler: Scheduler = new Scheduler({ events, store: eventStore, queue, commitWrites: () => turn.commit(), logger });
   schedulerRunDue = () => scheduler.runDue();
@@ -290,6 +329,7 @@ export async function startDaemon(options: DaemonOptions): Promise<boolean> {
     },
     jobDtos: (ids) => queue.dtos(ids.map((id) => jobs.get(id)).filter((job) => job !== undefined)),
     recovered,
+    servers,
     beforeFlush: () => turn.commit(),
     initializeResult: () => ({ daemonVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid, home: paths.root, state: state() }),
   });
@@ -381,6 +421,16 @@ function loadContainerBundle(): ContainerModule {
   const path = existsSync(bundled) ? bundled : join(__dirname, 'executors', 'container', 'containerExecutor');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path esbuild must not inline
   return require(path) as ContainerModule;
+}
+
+type SshModule = typeof import('./executors/ssh/sshExecutor');
+
+/** dist/sshExecutor.js (ssh2), or under tsx the TypeScript module, as {@link loadContainerBundle}. */
+function loadSshBundle(): SshModule {
+  const bundled = join(__dirname, 'sshExecutor.js');
+  const path = existsSync(bundled) ? bundled : join(__dirname, 'executors', 'ssh', 'sshExecutor');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path esbuild must not inline
+  return require(path) as SshModule;
 }
 
 function installCrashGuards(logger: Logger): void {

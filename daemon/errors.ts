@@ -1,8 +1,16 @@
 import type { ErrorCode, ErrorData, ErrorKind } from './protocol/errors';
 import { ErrorCodes } from './protocol/errors';
 
+/**
+ * Marks daemon errors across bundles: an executor loaded from a bundle of its own (dist/sshExecutor.js)
+ * has its own copy of this class, so `instanceof` alone would not know its errors.
+ */
+const BRAND = Symbol.for('cronium:CroniumError');
+
 /** An error the daemon reports to clients with a code and a kind; mapped to a ResponseError once, in rpc/. */
 export class CroniumError extends Error {
+  readonly [BRAND] = true;
+
   constructor(
     readonly code: ErrorCode,
     readonly kind: ErrorKind,
@@ -14,7 +22,7 @@ export class CroniumError extends Error {
   }
 
   static is(e: unknown): e is CroniumError {
-    return e instanceof CroniumError;
+    return e instanceof CroniumError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true);
   }
 }
 

@@ -17,6 +17,11 @@ export function defaultSettings(): DaemonSettings {
     jobNice: 19,
     webhookHost: '127.0.0.1',
     webhookPort: 47810,
+    sshPoolSize: 4,
+    sshConnectTimeoutMs: 10_000,
+    sshKeepaliveMs: 15_000,
+    sshIdleMs: 300_000,
+    sshCircuitResetMs: 60_000,
   };
 }
 

@@ -81,6 +81,10 @@ export function hintAdvice(hint: ErrorHint, target?: string): { text?: string; a
       return { text: 'Restart it to run this version', actions: [RESTART] };
     case 'run_interactive':
       return { text: 'Run it with Run Current Script in Terminal to type into it', actions: [] };
+    case 'list_servers':
+      return { actions: [{ title: 'Show Servers', command: 'cronium.servers.focus' }] };
+    case 'trust_server':
+      return { text: `Check that ${hint.fingerprint} is the key of ${hint.server}, then trust it`, actions: [] };
   }
 }
 

@@ -33,6 +33,8 @@ import { EventItem, EventsModel } from './events/eventsTree';
 import { WorkflowBuilderProvider } from './workflows/builderEditor';
 import { createWorkflow, WorkflowsModel } from './workflows/workflowsTree';
 import { registerWorkflowFiles } from './workflows/workflowFiles';
+import { ServerItem, ServersModel } from './servers/serversTree';
+import type { ServerDto } from '../daemon/protocol/servers';
 
 /** What `activate` returns: used by the integration tests inside the extension host. */
 export interface CroniumApi {
@@ -41,10 +43,8 @@ export interface CroniumApi {
   daemon: DaemonConnection;
   jobs: JobsModel;
   events: EventsModel;
+  servers: ServersModel;
 }
-
-/** Placeholder views the next issues fill; the welcome text (package.json viewsWelcome) says what they will hold. */
-const PLACEHOLDER_VIEWS = ['cronium.servers'];
 
 export function activate(context: vscode.ExtensionContext): CroniumApi {
   const started = performance.now();
@@ -62,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   const variables = new VariablesModel(daemon);
   const events = new EventsModel(daemon, jobs);
   const workflows = new WorkflowsModel(daemon);
+  const servers = new ServersModel(daemon);
 
   daemon.onSession(async (client) => {
     const overrides = daemonSettingsOverrides();
@@ -70,7 +71,6 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
 
   const jobsView = vscode.window.createTreeView('cronium.jobs', { treeDataProvider: jobs });
   const eventsView = vscode.window.createTreeView('cronium.events', { treeDataProvider: events });
-  const empty: vscode.TreeDataProvider<never> = { getTreeItem: (e) => e, getChildren: () => [] };
 
   context.subscriptions.push(
     daemon,
@@ -90,7 +90,8 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
     workflows,
     vscode.window.registerTreeDataProvider('cronium.workflows', workflows),
     WorkflowBuilderProvider.register(context, events, daemon, workflows),
-    ...PLACEHOLDER_VIEWS.map((id) => vscode.window.registerTreeDataProvider(id, empty)),
+    servers,
+    vscode.window.registerTreeDataProvider('cronium.servers', servers),
     createStatusBar(daemon, jobs, events),
     registerWorkflowFiles(daemon),
     daemon.onDidChangeState((state) => {
@@ -118,10 +119,22 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
       'cronium.jobs.runCurrentScript': async () => (await run.runEditor(vscode.window.activeTextEditor)).id,
       'cronium.jobs.runInTerminal': async () => terminals.runEditor(vscode.window.activeTextEditor),
       'cronium.jobs.runCurrentScriptOn': async () => {
-        const target = await pickTarget();
+        await servers.refresh().catch(() => undefined);
+        const target = await pickTarget(servers.all.filter((s) => s.hostKey !== null).map((s) => s.name));
         if (!target) return undefined;
-        return (await run.runEditor(vscode.window.activeTextEditor, target)).id;
+        if (target.server !== undefined) return (await run.runEditorOnServers(vscode.window.activeTextEditor, [target.server])).id;
+        return (await run.runEditor(vscode.window.activeTextEditor, target.target)).id;
       },
+      // A preset (tests) is checked by the daemon's schema like any request.
+      'cronium.servers.add': async (preset) => (await servers.add(isServerPreset(preset) ? preset : undefined))?.name,
+      'cronium.servers.test': async (item) => servers.test(serverArg(item, servers)),
+      'cronium.servers.trust': async (item, fingerprint) => servers.trust(serverArg(item, servers), typeof fingerprint === 'string' ? fingerprint : undefined),
+      'cronium.servers.remove': async (item) => servers.remove(serverArg(item, servers)),
+      'cronium.servers.refresh': async () => {
+        await daemon.require();
+        await servers.refresh();
+      },
+      'cronium.servers.runCurrentScript': async (item) => (await run.runEditorOnServers(vscode.window.activeTextEditor, [serverArg(item, servers).id])).id,
       'cronium.jobs.showLog': async (item) => {
         const job = jobArg(item, jobs);
         await logs.follow(job, true);
@@ -215,7 +228,7 @@ export function activate(context: vscode.ExtensionContext): CroniumApi {
   // Show an already running daemon at once, but start one only when the user first needs it.
   void daemon.probe();
   const activationMs = performance.now() - started;
-  return { activationMs, daemon, jobs, events };
+  return { activationMs, daemon, jobs, events, servers };
 }
 
 export function deactivate(): void {
@@ -284,17 +297,32 @@ async function editEvent(client: DaemonClient, event: EventDto): Promise<Omit<Up
   }
 }
 
-async function pickTarget(): Promise<Target | undefined> {
-  const labels: Record<Target, string> = {
+async function pickTarget(serverNames: string[]): Promise<{ target?: Target; server?: string } | undefined> {
+  const labels: Record<(typeof TARGETS)[number], string> = {
     auto: 'a container when Docker answers, else this machine',
     container: 'an isolated Docker container',
     local: 'a process on this machine',
   };
-  const pick = await vscode.window.showQuickPick(
-    TARGETS.map((t) => ({ label: t, description: labels[t], target: t })),
-    { title: 'Run Current Script on…' },
-  );
-  return pick?.target;
+  const items: (vscode.QuickPickItem & { target?: Target; server?: string })[] = [
+    ...TARGETS.map((t) => ({ label: t, description: labels[t], target: t })),
+    ...serverNames.map((name) => ({ label: `$(server) ${name}`, description: 'over SSH', server: name })),
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Run Current Script on…' });
+  return pick && { target: pick.target, server: pick.server };
+}
+
+/** The server a command is about: a Servers view item, or its name or id (tests, keybindings). */
+function serverArg(item: unknown, servers: ServersModel): ServerDto {
+  if (item instanceof ServerItem) return item.server;
+  const found = typeof item === 'string' ? servers.find(item) : undefined;
+  if (found !== undefined) return found;
+  throw new UserError('Pick a server in the Servers view.');
+}
+
+function isServerPreset(value: unknown): value is NonNullable<Parameters<ServersModel['add']>[0]> {
+  if (typeof value !== 'object' || value === null) return false;
+  const { name, host } = value as { name?: unknown; host?: unknown };
+  return typeof name === 'string' && typeof host === 'string';
 }
 
 async function pickStatuses(current: ReadonlySet<JobStatus> | undefined): Promise<Set<JobStatus> | undefined> {

@@ -49,6 +49,10 @@ export function hintAdvice(hint: ErrorHint): string {
       return 'stop it with `cronium daemon stop`, and the next command starts this version';
     case 'run_interactive':
       return 'run it with `cronium run -i` to type into it';
+    case 'list_servers':
+      return 'list them with `cronium servers list`';
+    case 'trust_server':
+      return `check that ${hint.fingerprint} is the server's key (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on it), then \`cronium servers trust ${hint.server} --fingerprint ${hint.fingerprint}\``;
   }
 }
 

@@ -13,6 +13,8 @@ export async function followJob(
   jobId: string,
   onLines: (lines: LogLineDto[]) => void,
   afterSeq = 0,
+  /** One execution of the job (a server of a multi-server job); default its latest. */
+  executionId?: string,
 ): Promise<JobDto> {
   const ended = new Promise<void>((resolve, reject) => {
     client.listen(jobId, { lines: onLines, end: () => resolve() });
@@ -20,7 +22,7 @@ export async function followJob(
     void client.closed.then(() => reject(new DaemonNotRunningError(client.home, true)));
   });
   void ended.catch(() => undefined); // handled below; and not an unhandled rejection when subscribing fails
-  await client.request(SubscribeLogsRequest, { jobId, afterSeq });
+  await client.request(SubscribeLogsRequest, { jobId, afterSeq, ...(executionId === undefined ? {} : { executionId }) });
   await ended;
   client.unlisten(jobId);
   return client.request(GetJobRequest, { id: jobId });

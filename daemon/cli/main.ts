@@ -6,6 +6,7 @@ import { registerEventCommands } from './commands/eventCommands';
 import { registerJobCommands } from './commands/jobCommands';
 import { registerLogsCommand } from './commands/logsCommand';
 import { registerRunCommand } from './commands/runCommand';
+import { registerServerCommands } from './commands/serverCommands';
 import { registerSettingsCommand } from './commands/settingsCommand';
 import { registerVarsCommand } from './commands/varsCommand';
 import { registerWorkflowCommands } from './commands/workflowCommands';
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
   registerVarsCommand(program, context);
   registerEventCommands(program, context);
   registerWorkflowCommands(program, context);
+  registerServerCommands(program, context);
   for (const command of program.commands) exitOverrideAll(command);
 
   try {

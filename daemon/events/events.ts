@@ -55,6 +55,8 @@ export interface EventsDeps {
   now: () => number;
   /** The event was created, changed or deleted: the scheduler re-arms, watchers hear of it. */
   changed: (id: string) => void;
+  /** Server names or ids to ids (`servers`); throws for one that does not exist. */
+  resolveServers?: (refs: readonly string[]) => string[];
 }
 
 /**
@@ -100,8 +102,7 @@ export class Events {
       script: params.script ?? null,
       file: params.file ?? null,
       http: params.http ?? null,
-      target: params.target ?? 'auto',
-      targetOptions: targetOptionsOf(params, {}),
+      ...this.targetOf(method, params, { target: 'auto', targetOptions: {} }),
       envSealed: Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
       envKeys: Object.keys(env).sort(),
       cwd: params.cwd ?? null,
@@ -158,8 +159,7 @@ export class Events {
       script,
       file,
       http,
-      target: params.target ?? old.target,
-      targetOptions: targetOptionsOf(params, old.targetOptions),
+      ...this.targetOf(method, params, old),
       envSealed: env === undefined ? old.envSealed : Object.keys(env).length > 0 ? this.deps.secrets.seal(JSON.stringify(env)) : null,
       envKeys: env === undefined ? old.envKeys : Object.keys(env).sort(),
       cwd: params.cwd ?? old.cwd,
@@ -258,6 +258,7 @@ export class Events {
       triggeredAt,
       terminal: null,
       retries: (event.retries ?? null) as RetryPolicy | null,
+      ...(event.target === 'ssh' ? { servers: serversOf(event.targetOptions) } : {}),
     };
     if (event.type === 'http') {
       // The request runs as a Node.js job on the host (a container job has no network by default).
@@ -274,6 +275,24 @@ export class Events {
     return { ...common, script, scriptName: event.file === null ? null : basename(event.file), runtime: event.type, input };
   }
 
+  /** Target and options of an event: `servers` make it an SSH event (their ids stored with the options). */
+  private targetOf(
+    method: string,
+    params: Pick<CreateEventParams, 'target' | 'servers' | 'network' | 'limits' | 'image'>,
+    old: Pick<EventRecord, 'target' | 'targetOptions'>,
+  ): Pick<EventRecord, 'target' | 'targetOptions'> {
+    const options = targetOptionsOf(params, old.targetOptions);
+    if (params.servers !== undefined) {
+      if (params.target !== undefined && params.target !== 'ssh') throw invalidField(method, 'target', `an event on servers runs on target ssh, not ${params.target}`);
+      if (this.deps.resolveServers === undefined) throw invalidField(method, 'servers', 'this daemon has no SSH servers');
+      return { target: 'ssh', targetOptions: { ...options, servers: this.deps.resolveServers(params.servers) } };
+    }
+    const target = params.target ?? old.target;
+    if (target === 'ssh' && serversOf(options).length === 0) throw invalidField(method, 'servers', 'target ssh needs the servers to run on');
+    if (target !== 'ssh') delete options.servers;
+    return { target, targetOptions: options };
+  }
+
   dto(event: EventRecord, withSlots = false): EventDto {
     const schedule = event.schedule as Schedule;
     const now = this.deps.now();
@@ -287,6 +306,7 @@ export class Events {
       file: event.file,
       http: (event.http ?? null) as HttpRequestSpec | null,
       target: event.target as Target,
+      servers: serversOf(event.targetOptions),
       status: event.status,
       schedule: scheduleDto(schedule),
       scheduleText: describeSchedule(schedule),
@@ -350,6 +370,11 @@ function retriesOf(params: Pick<CreateEventParams, 'retries' | 'retryBackoffMs' 
     backoffMs: params.retryBackoffMs ?? old?.backoffMs ?? DEFAULT_RETRY_BACKOFF_MS,
     on: params.retryOn ?? old?.on ?? ['failed', 'timed_out'],
   };
+}
+
+/** The servers (ids) an SSH event runs on: kept with its target options. */
+function serversOf(options: Record<string, unknown>): string[] {
+  return Array.isArray(options.servers) ? options.servers.filter((s): s is string => typeof s === 'string') : [];
 }
 
 /** What the runs ask of their target (network, limits, image): the given ones over the old ones. */

@@ -42,6 +42,8 @@ export interface ExecutionSpec {
   cwd: string;
   /** What {@link TargetOptionsSpec.resolve} of this executor made at claim time (null when it has none). */
   options: unknown;
+  /** The server of an SSH execution (its id); null for the other targets. */
+  serverId?: string | null;
   /** Keep stdin open for {@link Execution.writeStdin}; local jobs also get a pseudo-terminal of this size. */
   interactive?: { columns: number; rows: number };
 }

@@ -25,6 +25,11 @@ export class ExecutorRegistry {
     return [...this.byKind.keys()];
   }
 
+  /** Targets a job can be moved to by naming them alone (ssh needs servers named too). */
+  private pickable(): ExecutorKind[] {
+    return this.kinds().filter((kind) => kind !== 'ssh');
+  }
+
   get(kind: ExecutorKind): Executor {
     const executor = this.byKind.get(kind);
     if (executor === undefined) throw unavailable(kind, `No ${kind} executor is registered`);
@@ -34,9 +39,9 @@ export class ExecutorRegistry {
   /** Throws `target_unavailable` (with the executor's reason) unless `target` can take work now. */
   async requireAvailable(target: Exclude<Target, 'auto'>): Promise<Executor> {
     const executor = this.byKind.get(target);
-    if (executor === undefined) throw unavailable(target, `The ${target} target is not available on this daemon`, this.kinds());
+    if (executor === undefined) throw unavailable(target, `The ${target} target is not available on this daemon`, this.pickable());
     const state = await executor.available();
-    if (!state.ok) throw unavailable(target, state.reason, this.kinds().filter((kind) => kind !== target));
+    if (!state.ok) throw unavailable(target, state.reason, this.pickable().filter((kind) => kind !== target));
     return executor;
   }
 

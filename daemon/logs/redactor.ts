@@ -11,10 +11,13 @@ const MIN_SECRET_LENGTH = 4;
 export class Redactor {
   private needles: string[] = [];
   private byteNeedles: Buffer[] = [];
+  /** Secrets by owner (secret variables, server credentials): each owner replaces only its own. */
+  private readonly groups = new Map<string, readonly string[]>();
 
-  setSecrets(values: readonly string[]): void {
+  setSecrets(values: readonly string[], group = 'variables'): void {
+    this.groups.set(group, values);
     const parts = new Set<string>();
-    for (const value of values) {
+    for (const value of [...this.groups.values()].flat()) {
       for (const part of [value, ...value.split(/\r?\n/)]) if (part.length >= MIN_SECRET_LENGTH) parts.add(part);
     }
     // Longest first, so a secret that contains another is masked whole.

@@ -26,10 +26,13 @@ export const RUNTIMES = ['bash', 'python', 'node'] as const;
 /** One of {@link RUNTIMES}. */
 export type Runtime = (typeof RUNTIMES)[number];
 
-/** Where a job runs. `auto` picks a container when a Docker engine answers, else a local process. */
+/**
+ * Where a job runs, as a user picks it without naming servers. `auto` picks a container when a Docker
+ * engine answers, else a local process.
+ */
 export const TARGETS = ['auto', 'local', 'container'] as const;
-/** One of {@link TARGETS}. */
-export type Target = (typeof TARGETS)[number];
+/** One of {@link TARGETS}, or `ssh`: the servers a job names (`RunJobParams.servers`), one execution each. */
+export type Target = (typeof TARGETS)[number] | 'ssh';
 
 /** Output stream a log line came from. */
 export type LogStream = 'stdout' | 'stderr';

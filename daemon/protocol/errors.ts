@@ -41,6 +41,14 @@ export const ErrorCodes = {
   WorkflowRunNotActive: 1063,
   /** A run of the workflow is still going and its overlap policy is `skip`. */
   WorkflowBusy: 1064,
+  /** No server has the given name or id. */
+  ServerNotFound: 1070,
+  /** Another server has that name. */
+  ServerExists: 1071,
+  /** The server shows a host key that is not the one given to trust (`servers/trust --fingerprint`). */
+  HostKeyMismatch: 1072,
+  /** The server could not be reached, refused the login, or showed a host key that is not trusted. */
+  ServerUnavailable: 1073,
   /** The daemon is shutting down and accepts no new work. */
   ShuttingDown: 1040,
   /** An unexpected failure inside the daemon; details are in the daemon log. */
@@ -71,6 +79,9 @@ export type ErrorKind =
   | 'workflow_run_not_found'
   | 'workflow_run_not_active'
   | 'workflow_busy'
+  | 'server_not_found'
+  | 'server_exists'
+  | 'host_key_mismatch'
   | 'target_unavailable'
   | 'runtime_unavailable'
   | 'shutting_down'
@@ -82,7 +93,16 @@ export type ErrorKind =
   | 'cancelled'
   | 'daemon_shutdown'
   | 'daemon_lost'
-  | 'spawn_failed';
+  | 'spawn_failed'
+  // Kinds of SSH executions that did not run (JobDto.error.kind, TestServerResult.error.kind):
+  /** The server's host key is not trusted yet: `fingerprint` and `keyType` say which key it showed. */
+  | 'host_key_unknown'
+  /** The server showed another key than the trusted one: `trusted` and `fingerprint` name both. */
+  | 'host_key_changed'
+  | 'ssh_auth_failed'
+  | 'ssh_unreachable'
+  /** Too many connection failures in a row: jobs are refused until `retryAt`. */
+  | 'circuit_open';
 
 /**
  * What the user can do about an error, named by the daemon and worded by each client: the daemon's
@@ -101,7 +121,11 @@ export type ErrorHint =
   /** Stop the running daemon so that the client starts its own version (another protocol version). */
   | { action: 'restart_daemon' }
   /** Run the job again as an interactive one (a terminal) to type into it. */
-  | { action: 'run_interactive' };
+  | { action: 'run_interactive' }
+  /** See which servers there are: the name given names none. */
+  | { action: 'list_servers' }
+  /** Check the server's host key, then trust it (the fingerprint it shows now). */
+  | { action: 'trust_server'; server: string; fingerprint: string };
 
 /** Every {@link ErrorHint} action, for clients that check a hint they received. */
 export const ERROR_HINT_ACTIONS = [
@@ -111,6 +135,8 @@ export const ERROR_HINT_ACTIONS = [
   'choose_target',
   'restart_daemon',
   'run_interactive',
+  'list_servers',
+  'trust_server',
 ] as const satisfies readonly ErrorHint['action'][];
 
 /** The `data` of every protocol `ResponseError` and the structured error stored on a job. */

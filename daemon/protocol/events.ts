@@ -43,6 +43,8 @@ export interface EventDto {
   /** The request, for an HTTP-request event. */
   http: HttpRequestSpec | null;
   target: Target;
+  /** Target `ssh`: the servers (ids) each run goes to, one execution each. */
+  servers?: string[];
   status: EventStatus;
   schedule: ScheduleDto;
   /** The schedule in words: `cron 0 9 * * 1-5 (Europe/Berlin)`, `every 7m`, `manual`. */
@@ -99,6 +101,8 @@ export interface CreateEventParams {
   /** Once, at an ISO 8601 date-time. */
   at?: string;
   target?: Target;
+  /** Run over SSH on these servers (names or ids), one execution per server; sets the target to `ssh`. */
+  servers?: string[];
   overlap?: OverlapPolicy;
   catchUp?: CatchUpPolicy;
   catchUpWindowMs?: number;

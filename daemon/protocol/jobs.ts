@@ -10,8 +10,13 @@ export interface RunJobParams {
   fileName?: string;
   /** Explicit runtime; wins over shebang and extension. */
   runtime?: Runtime;
-  /** Where to run; default `auto`. */
+  /** Where to run; default `auto` (`ssh` when `servers` are given). */
   target?: Target;
+  /**
+   * Run over SSH on these servers (names or ids), one execution each, in parallel; the job ends
+   * `succeeded`, `failed` or `partial`.
+   */
+  servers?: string[];
   /** Extra environment variables for the job. */
   env?: Record<string, string>;
   /** Working directory of the process; default the daemon's home `work/` folder. */

@@ -41,6 +41,19 @@ export interface DaemonSettings {
   webhookHost: string;
   /** Its port; 0 picks a free one (shown in `workflows/get` as `webhookUrl`). Default 47810. */
   webhookPort: number;
+  /** SSH connections per server at most (jobs share them, up to 4 at once on each). Default 4. */
+  sshPoolSize: number;
+  /** How long an SSH connection may take to connect and log in, in milliseconds. Default 10000. */
+  sshConnectTimeoutMs: number;
+  /** Keepalive interval of SSH connections (three unanswered close one), in milliseconds. Default 15000. */
+  sshKeepaliveMs: number;
+  /** An SSH connection no job used for this long is closed, in milliseconds. Default 300000 (5 minutes). */
+  sshIdleMs: number;
+  /**
+   * After 5 connection failures in a row a server's circuit opens: its jobs fail at once for this long,
+   * then one attempt goes through (half-open). In milliseconds; default 60000.
+   */
+  sshCircuitResetMs: number;
 }
 
 /** Current settings. */

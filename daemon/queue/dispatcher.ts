@@ -175,6 +175,7 @@ export class Dispatcher {
               env,
               cwd: job.cwd as string,
               options: record.options,
+              serverId: record.serverId,
               // The latest size: the terminal may have been resized while the job waited.
               interactive: run.terminal === undefined ? undefined : (this.deps.terminals.sizeOf(job.id) ?? run.terminal),
             },

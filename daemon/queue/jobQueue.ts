@@ -65,14 +65,11 @@ export class JobQueue {
     await this.submission.admit(request);
     this.assertAccepting();
     // From here on synchronous: the job is interactive and subscribed before anything can claim it.
-    const {
-      job,
-      executions: [execution],
-    } = this.submission.store(request);
+    const { job, executions } = this.submission.store(request);
     if (request.terminal !== null) this.terminals.open(job.id, request.terminal);
-    beforeStart?.(job, execution);
+    beforeStart?.(job, executions[0]);
     this.dispatcher.pump();
-    await this.dispatcher.whenResolved(execution.id);
+    await Promise.all(executions.map((execution) => this.dispatcher.whenResolved(execution.id)));
     return this.deps.jobs.get(job.id) as JobRecord;
   }
 
@@ -99,6 +96,8 @@ export class JobQueue {
       triggeredAt: null,
       terminal: null,
       retries: job.retries,
+      // An SSH job goes to the same servers again (those of its first attempts).
+      servers: [...new Set(this.deps.jobs.executions(id).flatMap((e) => (e.serverId === null ? [] : [e.serverId])))],
     });
   }
 

@@ -38,6 +38,8 @@ export interface JobRequest {
   terminal: TerminalSize | null;
   /** Run a failed execution again (an event's retries). */
   retries: RetryPolicy | null;
+  /** Target `ssh`: the servers (ids) to run on, one execution each, in parallel. */
+  servers?: string[];
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -34,9 +34,16 @@ export class JobSubmission {
     const now = Date.now();
     const jobId = newJobId();
     const env = request.env;
-    const executions: NewExecution[] = [
-      { id: newExecutionId(), jobId, attempt: request.attempt, serverId: null, target: request.target, createdAt: now },
-    ];
+    // One execution per server of an SSH job; one on no server for the other targets.
+    const servers: (string | null)[] = request.target === 'ssh' ? (request.servers ?? []) : [null];
+    const executions: NewExecution[] = servers.map((serverId) => ({
+      id: newExecutionId(),
+      jobId,
+      attempt: request.attempt,
+      serverId,
+      target: request.target,
+      createdAt: now,
+    }));
     const job = this.deps.jobs.insert(
       {
         id: jobId,

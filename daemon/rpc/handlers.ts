@@ -33,6 +33,8 @@ import type { Variables } from '../variables';
 import type { ClientSession } from './clientSession';
 import { registerEventHandlers, type EventHandlerDeps } from './eventHandlers';
 import { registerWorkflowHandlers, type WorkflowHandlerDeps } from './workflowHandlers';
+import { registerServerHandlers } from './serverHandlers';
+import type { Servers } from '../servers/servers';
 import {
   deleteVariableSchema,
   emptySchema,
@@ -62,6 +64,11 @@ export interface HandlerDeps extends Omit<EventHandlerDeps, 'queue' | 'jobs'>, W
   requestShutdown: () => void;
   /** Settles once the jobs an earlier daemon left running are recovered (or given up). */
   recovered: Promise<void>;
+  servers: Servers;
+}
+
+function invalidParams(path: string, message: string): CroniumError {
+  return new CroniumError(ErrorCodes.InvalidParams, 'invalid_params', `Invalid params for jobs/run: ${path}: ${message}`, { issues: [{ path, message }] });
 }
 
 function runResult(job: JobDto): RunJobResult {
@@ -84,10 +91,18 @@ export function registerHandlers(session: ClientSession, deps: HandlerDeps): voi
   session.handle0(DaemonStatusRequest, deps.status);
   registerEventHandlers(session, deps);
   registerWorkflowHandlers(session, deps);
+  registerServerHandlers(session, deps.servers);
 
   session.handle(RunJobRequest, runJobSchema, async (params) => {
+    const request = requestFromParams(params, jobs);
+    if (params.servers !== undefined || params.target === 'ssh') {
+      if (params.servers === undefined) throw invalidParams('servers', 'target ssh needs the servers to run on');
+      if (params.target !== undefined && params.target !== 'ssh') throw invalidParams('target', `a job on servers runs on target ssh, not ${params.target}`);
+      request.target = 'ssh';
+      request.servers = deps.servers.resolve(params.servers);
+    }
     const job = await queue.submit(
-      requestFromParams(params, jobs),
+      request,
       params.subscribeLogs ? (queued, execution) => hub.subscribe(session, { jobId: queued.id, executionId: execution.id }, 0) : undefined,
     );
     return runResult(queue.dto(job));

@@ -39,11 +39,15 @@ export const initializeSchema = z.object({
   protocolVersion: z.int(),
 });
 
+const serverRef = z.string().check(z.minLength(1), z.maxLength(200));
+const serverRefs = z.array(serverRef).check(z.minLength(1), z.maxLength(100));
+
 export const runJobSchema = z.strictObject({
+  servers: z.optional(serverRefs),
   content: z.string().check(z.maxLength(10 * MiB, 'scripts are limited to 10 MiB')),
   fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
   runtime: z.optional(z.enum(RUNTIMES)),
-  target: z.optional(z.enum(TARGETS)),
+  target: z.optional(z.enum([...TARGETS, 'ssh'])),
   env: z.optional(
     z
       .record(
@@ -143,6 +147,11 @@ export const updateSettingsSchema = z.strictObject({
   jobNice: z.optional(count(0, 19)),
   webhookHost: z.optional(z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[A-Za-z0-9.:_-]+$/, 'is not a host name or IP address'))),
   webhookPort: z.optional(count(0, 65535)),
+  sshPoolSize: z.optional(count(1, 64)),
+  sshConnectTimeoutMs: z.optional(count(100, 10 * 60 * 1000)),
+  sshKeepaliveMs: z.optional(count(0, 10 * 60 * 1000)),
+  sshIdleMs: z.optional(count(0, DAY_MS)),
+  sshCircuitResetMs: z.optional(count(100, DAY_MS)),
 });
 
 const eventRef = z.string().check(z.minLength(1), z.maxLength(200));
@@ -181,7 +190,8 @@ const eventFields = {
   timezone: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   every: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   at: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
-  target: z.optional(z.enum(TARGETS)),
+  target: z.optional(z.enum([...TARGETS, 'ssh'])),
+  servers: z.optional(serverRefs),
   overlap: z.optional(z.enum(OVERLAP_POLICIES)),
   catchUp: z.optional(z.enum(CATCH_UP_POLICIES)),
   catchUpWindowMs: z.optional(count(1000, 30 * DAY_MS)),

@@ -9,12 +9,13 @@ import m0005 from './migrations/0005_event_actions.sql';
 import m0006 from './migrations/0006_script_hash.sql';
 import m0007 from './migrations/0007_retries.sql';
 import m0008 from './migrations/0008_workflows.sql';
+import m0009 from './migrations/0009_servers.sql';
 
 /** The daemon's SQLite connection. Only `store/` imports better-sqlite3. */
 export type Db = Database.Database;
 
 /** Migrations in order; a landed migration is never edited, a change is a new file. */
-const MIGRATIONS: readonly string[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+const MIGRATIONS: readonly string[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
 
 /**
  * The packaged extension carries better-sqlite3 built for several Node.js ABIs (build-native.mjs puts

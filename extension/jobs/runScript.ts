@@ -26,6 +26,11 @@ export class ScriptRunner {
     return this.submit({ ...editorScript(editor, 'run it as a job'), target: target ?? this.defaultTarget() });
   }
 
+  /** Runs the editor's script over SSH on these servers (names or ids), one execution each. */
+  async runEditorOnServers(editor: vscode.TextEditor | undefined, servers: string[]): Promise<JobDto> {
+    return this.submit({ ...editorScript(editor, 'run it on a server'), servers });
+  }
+
   /** Runs a job again (a new job with the same script and options), as the daemon has it. */
   async rerun(jobId: string): Promise<JobDto> {
     const client = await this.daemon.require();

@@ -29,6 +29,8 @@ const HINTS: ErrorHint[] = [
   { action: 'choose_target', targets: ['local'] },
   { action: 'restart_daemon' },
   { action: 'run_interactive' },
+  { action: 'list_servers' },
+  { action: 'trust_server', server: 'box', fingerprint: 'SHA256:x' },
 ];
 
 describe('CLI advice for daemon errors', function () {

@@ -41,6 +41,7 @@ interface CreateOptions {
   every?: string;
   at?: string;
   target?: string;
+  server: string[];
   overlap?: string;
   catchUp?: string;
   retries?: string;
@@ -125,7 +126,7 @@ function describe(event: EventDto): string {
     ['status', event.status],
     ['type', event.type],
     ['script', event.http ? `${event.http.method ?? 'GET'} ${event.http.url}` : (event.file ?? (event.script === null ? '-' : `(inline, ${event.script.split('\n').length} lines)`))],
-    ['target', event.target],
+    ['target', event.target === 'ssh' ? `ssh (${(event.servers ?? []).length} server(s))` : event.target],
     ['schedule', event.scheduleText],
     ['overlap', event.overlap],
     ['catch-up', `${event.catchUp} (window ${formatDuration(event.catchUpWindowMs)})`],
@@ -168,6 +169,7 @@ function withEventOptions(command: Command): Command {
     .option('--every <duration>', 'a true interval from now, e.g. 90s, 7m, 1h30m')
     .option('--at <datetime>', 'once, at an ISO date-time, e.g. 2026-12-24T18:00')
     .option('--target <target>', `${TARGETS.join(' | ')} (default auto)`)
+    .option('--server <name>', 'run over SSH on this server (repeatable: one execution per server)', collect, [])
     .option('--overlap <policy>', `when a run is still going: ${OVERLAP_POLICIES.join(' | ')} (default allow)`)
     .option('--catch-up <policy>', `slots missed while the daemon was down: ${CATCH_UP_POLICIES.join(' | ')} (default latest)`)
     .option('--retries <n>', 'retries of a failed run: more attempts, as executions of the same job')
@@ -198,6 +200,7 @@ function eventFields(options: Omit<CreateOptions, 'draft'>): Omit<CreateEventPar
     every: options.every,
     at: options.at,
     target: oneOf<Target>(options.target, TARGETS, '--target'),
+    servers: options.server.length === 0 ? undefined : options.server,
     overlap: oneOf<OverlapPolicy>(options.overlap, OVERLAP_POLICIES, '--overlap'),
     catchUp: oneOf<CatchUpPolicy>(options.catchUp, CATCH_UP_POLICIES, '--catch-up'),
     maxRuns: wholeNumber(options.maxRuns, '--max-runs', 1),

@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { JobDto, LogLineDto, Runtime, Target } from '../../protocol/dto';
-import { CancelJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../protocol/jobs';
-import type { DaemonClient } from '../../client/daemonClient';
-import { printJson, type CliContext } from '../context';
+import { type JobDto, type LogLineDto, type Runtime, type Target } from '../../protocol/dto';
+import { CancelJobRequest, GetJobRequest, ResizeTerminalRequest, RunJobRequest, WriteStdinRequest } from '../../protocol/jobs';
+import { ListServersRequest } from '../../protocol/servers';
+import { DaemonClient } from '../../client/daemonClient';
+import { CLI_CLIENT_NAME, printJson, type CliContext } from '../context';
 import { followJob, lineBytes } from '../followJob';
 import { jobExitCode, parseDuration, parseEnvPairs, UsageError } from '../format';
+
+/** Why a job never ran (or was lost): its output says nothing of it, so it is printed. */
+const DID_NOT_RUN = new Set(['spawn_failed', 'daemon_lost', 'target_unavailable', 'host_key_unknown', 'host_key_changed', 'ssh_auth_failed', 'ssh_unreachable', 'circuit_open']);
 
 interface RunOptions {
   runtime?: Runtime;
@@ -24,6 +28,7 @@ interface RunOptions {
   pids?: string;
   image?: string;
   interactive?: boolean;
+  server: string[];
 }
 
 export function registerRunCommand(program: Command, context: () => CliContext): void {
@@ -33,6 +38,7 @@ export function registerRunCommand(program: Command, context: () => CliContext):
     .argument('<file>', 'the Bash, Python or Node.js script')
     .option('--runtime <runtime>', 'bash | python | node (default: from the shebang or the extension)')
     .option('--target <target>', 'where to run: auto | local | container', 'auto')
+    .option('--server <name>', 'run it over SSH on this server (repeatable: one execution per server, in parallel)', collect, [])
     .option(
       '-e, --env <KEY[=VALUE]>',
       "environment variable for the job (repeatable); -e KEY alone passes KEY's value from this environment (an error if it is not set)",
@@ -71,6 +77,13 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       if (client.info.state === 'recovering' && job.status === 'queued') {
         process.stderr.write(`cronium: ${job.id} waits queued: the daemon is recovering jobs that were running when it last stopped\n`);
       }
+      if (job.executions.length > 1) {
+        const final = await followServers(client, context().home, job, options.json === true);
+        client.close();
+        if (options.json) printJson(final);
+        process.exitCode = serversExitCode(final);
+        return;
+      }
       if (options.interactive) {
         const final = await runInThisTerminal(client, job.id);
         client.close();
@@ -93,6 +106,7 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       const final = await followJob(client, job.id, options.json ? () => undefined : (lines) => write(lines, client));
       client.close();
       if (options.json) printJson(final);
+      else if (final.error !== null && DID_NOT_RUN.has(final.error.kind)) process.stderr.write(`cronium: ${final.error.message}\n`);
       process.exitCode = jobExitCode(final);
     });
 }
@@ -110,6 +124,10 @@ function buildRequest(file: string, options: RunOptions) {
   if (!['auto', 'local', 'container'].includes(options.target)) {
     throw new UsageError(`Unknown --target "${options.target}"; use auto, local or container`);
   }
+  if (options.server.length > 0 && options.target !== 'auto') {
+    throw new UsageError(`--server runs the job over SSH: leave out --target ${options.target}`);
+  }
+  if (options.server.length > 1 && options.interactive) throw new UsageError('--interactive runs on one server at a time');
   if (options.runtime !== undefined && !['bash', 'python', 'node'].includes(options.runtime)) {
     throw new UsageError(`Unknown --runtime "${options.runtime}"; use bash, python or node`);
   }
@@ -141,7 +159,7 @@ function buildRequest(file: string, options: RunOptions) {
     limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,
     image: options.image,
     runtime: options.runtime,
-    target: options.target,
+    ...(options.server.length > 0 ? { servers: options.server } : { target: options.target }),
     env: parseEnvPairs(options.env, process.env),
     cwd,
     timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout'),
@@ -199,6 +217,53 @@ function write(lines: LogLineDto[], client: { pause(): void; resume(): void }): 
     client.pause();
     blocked.once('drain', () => client.resume());
   }
+}
+
+/**
+ * A job on several servers: every server's lines as they are printed, each prefixed with its server's
+ * name. A connection follows each execution (a connection follows one log of a job at a time). Resolves
+ * with the final job once every execution ended.
+ */
+async function followServers(client: DaemonClient, home: string, job: JobDto, quiet: boolean): Promise<JobDto> {
+  const { servers } = await client.request(ListServersRequest, {});
+  const names = new Map(servers.map((s) => [s.id, s.name]));
+  const width = Math.max(...job.executions.map((e) => (names.get(e.serverId ?? '') ?? e.id).length));
+  await Promise.all(
+    job.executions.map(async (execution) => {
+      const name = names.get(execution.serverId ?? '') ?? execution.id;
+      const prefix = `[${name}]${' '.repeat(width - name.length)} `;
+      const own = await DaemonClient.connect(home, `${CLI_CLIENT_NAME} (${name})`);
+      try {
+        await followJob(
+          own,
+          job.id,
+          (lines) => {
+            if (quiet) return;
+            for (const line of lines) (line.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + lineBytes(line).toString());
+          },
+          0,
+          execution.id,
+        );
+      } finally {
+        own.close();
+      }
+    }),
+  );
+  const final = await client.request(GetJobRequest, { id: job.id });
+  if (!quiet) {
+    for (const execution of final.executions) {
+      const name = names.get(execution.serverId ?? '') ?? execution.id;
+      if (execution.status !== 'succeeded') process.stderr.write(`[${name}] ${execution.status}: ${execution.lastError ?? ''}\n`);
+    }
+  }
+  return final;
+}
+
+/** 0 when every server succeeded, else the first failed execution's exit code (1 when it has none). */
+function serversExitCode(job: JobDto): number {
+  if (job.status === 'succeeded') return 0;
+  const failed = job.executions.find((e) => e.status !== 'succeeded');
+  return failed?.exitCode !== null && failed?.exitCode !== undefined && failed.exitCode !== 0 ? failed.exitCode : 1;
 }
 
 function collect(value: string, previous: string[]): string[] {

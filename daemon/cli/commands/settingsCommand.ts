@@ -22,6 +22,15 @@ const PARSERS: Record<keyof DaemonSettings, (text: string) => number | string | 
   imagePython: (text) => text,
   imageNode: (text) => text,
   imageSidecar: (text) => text,
+  sshPoolSize: (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError('sshPoolSize is a whole number of connections per server from 1 to 64');
+    return n;
+  },
+  sshConnectTimeoutMs: (text) => parseDuration(text, 'sshConnectTimeoutMs'),
+  sshKeepaliveMs: (text) => (text === '0' || text === 'none' ? 0 : parseDuration(text, 'sshKeepaliveMs')),
+  sshIdleMs: (text) => (text === '0' ? 0 : parseDuration(text, 'sshIdleMs')),
+  sshCircuitResetMs: (text) => parseDuration(text, 'sshCircuitResetMs'),
   jobNice: (text) => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 0 || n > 19) throw new UsageError('jobNice is a whole number from 0 (the daemon\'s priority) to 19 (the lowest)');
